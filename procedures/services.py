@@ -1,0 +1,162 @@
+"""Catalogue services: publishing versions and keeping the listing/search columns in step."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable
+
+from django.contrib.postgres.search import SearchVector
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+from django.db.models import Prefetch
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from .models import Channel, Procedure, ProcedureVersion
+from .text import fold
+
+LISTING_FIELDS = [
+    "name",
+    "sector",
+    "level",
+    "online_level",
+    "is_fee_free",
+    "receiving_agency",
+    "receives_at_commune",
+    "search_name",
+    "search_text",
+]
+
+
+def version_is_fee_free(version: ProcedureVersion) -> bool:
+    """Free when every channel says so, or lists only zero-amount fee lines."""
+    channels = list(version.channels.all())
+    if not channels:
+        return False
+    return all(
+        ch.fee_free is True
+        or (bool(ch.fees.all()) and all(fee.amount_vnd == 0 for fee in ch.fees.all()))
+        for ch in channels
+    )
+
+
+def search_text_for(version: ProcedureVersion) -> str:
+    procedure = version.procedure
+    parts = [
+        procedure.national_code,
+        procedure.local_code,
+        version.name,
+        version.sector.name,
+        version.implementing_agency_text,
+        version.competent_authority_text,
+        version.receiving_agency.name if version.receiving_agency else "",
+        " ".join(result.name for result in version.results.all()),
+    ]
+    return fold(" ".join(parts))
+
+
+def apply_version_to_procedure(procedure: Procedure, version: ProcedureVersion) -> None:
+    """Copy the listing columns of ``version`` onto ``procedure`` (not saved)."""
+    procedure.current_version = version
+    procedure.name = version.name
+    procedure.sector = version.sector
+    procedure.level = version.level
+    procedure.online_level = version.online_level
+    procedure.is_fee_free = version_is_fee_free(version)
+    procedure.receiving_agency = version.receiving_agency
+    procedure.receives_at_commune = version.receives_at_commune
+    procedure.search_name = fold(version.name)
+    procedure.search_text = search_text_for(version)
+
+
+def sync_listing(version_ids: Iterable[int]) -> int:
+    """Recompute the listing and search columns of the procedures of these published versions."""
+    versions = (
+        ProcedureVersion.objects.filter(pk__in=list(version_ids))
+        .select_related("procedure", "sector", "receiving_agency")
+        .prefetch_related(
+            "results", Prefetch("channels", queryset=Channel.objects.prefetch_related("fees"))
+        )
+    )
+    procedures = []
+    for version in versions:
+        apply_version_to_procedure(version.procedure, version)
+        procedures.append(version.procedure)
+    Procedure.objects.bulk_update(procedures, LISTING_FIELDS + ["current_version"], batch_size=500)
+    refresh_search_vectors([p.pk for p in procedures])
+    return len(procedures)
+
+
+def refresh_search_vectors(procedure_ids: list[int]) -> None:
+    """PostgreSQL only: rebuild the weighted tsvector (name A, everything else C)."""
+    if connection.vendor != "postgresql" or not procedure_ids:
+        return
+    Procedure.objects.filter(pk__in=procedure_ids).update(
+        search_vector=SearchVector("search_name", weight="A", config="simple")
+        + SearchVector("search_text", weight="C", config="simple")
+    )
+
+
+@transaction.atomic
+def publish_version(version: ProcedureVersion, valid_from: datetime.date | None = None) -> None:
+    """Publish a draft: it becomes the version in force and the previous one is retired."""
+    procedure = Procedure.objects.select_for_update().get(pk=version.procedure_id)
+    version = ProcedureVersion.objects.select_for_update().get(pk=version.pk)
+    if version.status != ProcedureVersion.Status.DRAFT:
+        raise ValidationError(_("Only a draft version can be published."))
+    valid_from = valid_from or timezone.localdate()
+    previous = procedure.current_version
+    if previous is not None and previous.pk != version.pk:
+        previous.status = ProcedureVersion.Status.RETIRED
+        previous.valid_to = valid_from - datetime.timedelta(days=1)
+        previous.save()
+    ProcedureVersion.objects.filter(pk=version.pk).update(
+        status=ProcedureVersion.Status.PUBLISHED,
+        valid_from=valid_from,
+        published_at=timezone.now(),
+    )
+    sync_listing([version.pk])
+
+
+@transaction.atomic
+def new_draft_from(version: ProcedureVersion) -> ProcedureVersion:
+    """Copy a version (usually the one in force) into a new editable draft."""
+    source = ProcedureVersion.objects.prefetch_related(
+        "channels__fees", "documents", "results", "legal_basis"
+    ).get(pk=version.pk)
+    procedure = Procedure.objects.select_for_update().get(pk=source.procedure_id)
+    last = procedure.versions.order_by("-number").values_list("number", flat=True).first() or 0
+    draft = ProcedureVersion.objects.get(pk=source.pk)
+    draft.pk = None
+    draft.number = last + 1
+    draft.status = ProcedureVersion.Status.DRAFT
+    draft.valid_from = draft.valid_to = draft.published_at = None
+    draft.source_hash = ""
+    draft._state.adding = True
+    draft.save()
+    for channel in source.channels.all():
+        fees = list(channel.fees.all())
+        channel.pk = None
+        channel.version = draft
+        channel._state.adding = True
+        channel.save()
+        for fee in fees:
+            fee.pk = None
+            fee.channel = channel
+            fee._state.adding = True
+            fee.save()
+    for related in ("documents", "results", "legal_basis"):
+        for part in getattr(source, related).all():
+            part.pk = None
+            part.version = draft
+            part._state.adding = True
+            part.save()
+    return draft
+
+
+def popular_procedures(limit: int = 10):
+    return (
+        Procedure.objects.filter(current_version__isnull=False, popularity__gt=0)
+        .select_related("sector")
+        .order_by("-popularity", "national_code")[:limit]
+    )

@@ -1,0 +1,6 @@
+def procedure_list(r):
+    pass
+
+
+def procedure_detail(r, code):
+    pass

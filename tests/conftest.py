@@ -1,0 +1,70 @@
+"""Shared fixtures. Real PostgreSQL when DATABASE_URL is set, real Redis when REDIS_URL is set.
+
+Without them, tests that need them are skipped with the reason printed; under CI (``CI=true``)
+a missing server is an error instead, so nothing is silently skipped there.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+ROOT = Path(__file__).resolve().parent.parent
+CATALOGUE = ROOT / "data" / "procedures.json.gz"
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+def pytest_report_header(config):
+    engine = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
+    broker = "redis" if settings.REDIS_URL else "filesystem (no REDIS_URL)"
+    return [f"database: {engine}; broker: {broker}; CI={IN_CI}"]
+
+
+def pytest_configure(config):
+    if IN_CI and not (os.environ.get("DATABASE_URL") and os.environ.get("REDIS_URL")):
+        raise pytest.UsageError("CI=true needs DATABASE_URL and REDIS_URL: nothing may be skipped")
+
+
+def _needs(condition: bool, reason: str):
+    return pytest.mark.skipif(not condition, reason=reason)
+
+
+requires_postgres = _needs(
+    settings.DATABASES["default"]["ENGINE"].endswith("postgresql"),
+    "needs PostgreSQL: set DATABASE_URL=postgres://postgres@127.0.0.1:5432/portal",
+)
+requires_redis = _needs(
+    bool(settings.REDIS_URL), "needs Redis: set REDIS_URL=redis://127.0.0.1:6379/15"
+)
+
+
+@pytest.fixture(scope="session")
+def catalogue_records():
+    from procedures.importer import load_records
+
+    return load_records(CATALOGUE)
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker, catalogue_records):
+    """The whole real catalogue is imported once per session into the test database.
+
+    Tests using ``db`` run inside a transaction rolled back afterwards, so they all see it.
+    Transactional tests (live server, real worker) run last and must load what they need.
+    """
+    from procedures.importer import import_records
+
+    with django_db_blocker.unblock():
+        import_records(catalogue_records)
+
+
+@pytest.fixture
+def popular_subset(catalogue_records):
+    """A small slice of the real catalogue for transactional tests."""
+    from procedures.popular import POPULAR_CODES
+
+    wanted = set(POPULAR_CODES) | {"1.003197", "1.004884", "1.003583", "2.000528", "1.005126"}
+    return [record for record in catalogue_records if record["code"] in wanted]
