@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -330,6 +330,10 @@ def import_records(records: Iterable[Any]) -> ImportReport:
     for chunk in _chunks(todo, CHUNK):
         with transaction.atomic():
             _import_chunk(chunk, catalogue, report)
+    if todo and connection.vendor == "postgresql":
+        # Fresh statistics so the planner uses the search indexes right after a bulk load.
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE procedures_procedure")
     return report
 
 
