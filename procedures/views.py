@@ -1,6 +1,125 @@
-def procedure_list(r):
-    pass
+"""Citizen-facing catalogue pages: the search listing and the procedure detail.
+
+Both views stay thin: the listing validates with :class:`ProcedureSearchForm` (the same
+validator as the API) and calls :func:`procedures.search.search`; the detail page loads the
+version in force with everything a citizen reads before applying, in a fixed number of queries.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.core.paginator import Paginator
+from django.db.models import Prefetch, Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+
+from .forms import ProcedureSearchForm
+from .models import Channel, DocumentSlot, Level, Procedure, ProcedureVersion
+from .search import MAX_QUERY_LENGTH, search
+
+PAGE_SIZE = 20
+# Longer codes than this cannot be procedure codes; answer 404 without touching the database.
+MAX_CODE_LENGTH = 40
 
 
-def procedure_detail(r, code):
-    pass
+def procedure_list(request: HttpRequest) -> HttpResponse:
+    """Search and filter the catalogue; invalid filters give the page back with errors (400)."""
+    form = ProcedureSearchForm(request.GET)
+    raw_q = request.GET.get("q", "")
+    context = {
+        "form": form,
+        # The box keeps what the citizen typed, cut to a size a browser shows comfortably.
+        "q_display": raw_q[:MAX_QUERY_LENGTH],
+        "q_title": _shorten(" ".join(raw_q.split()), 60),
+        "page_obj": None,
+        "page_range": [],
+        "has_filters": False,
+    }
+    if not form.is_valid():
+        return render(request, "procedures/list.html", context, status=400)
+
+    params = form.params()
+    paginator = Paginator(search(params), PAGE_SIZE)
+    page_obj = paginator.page(_nearest_page(request.GET.get("page"), paginator.num_pages))
+    context.update(
+        page_obj=page_obj,
+        page_range=paginator.get_elided_page_range(page_obj.number, on_each_side=1, on_ends=1),
+        has_filters=any((params.sector, params.level, params.agency, params.online_level))
+        or params.fee_free is not None,
+    )
+    return render(request, "procedures/list.html", context)
+
+
+@dataclass
+class DocumentGroup:
+    title: str
+    documents: list[DocumentSlot] = field(default_factory=list)
+
+
+def procedure_detail(request: HttpRequest, code: str) -> HttpResponse:
+    """One procedure by national code (``1.004222``) or local code (``….H29``)."""
+    procedure = _find_procedure(code.strip())
+    if procedure is None:
+        return render(request, "procedures/not_found.html", {"code": code[:60]}, status=404)
+    version = procedure.current_version
+    level_names = dict(Level.choices)
+    documents = list(version.documents.all())
+    groups = _group_documents(documents)
+    context = {
+        "procedure": procedure,
+        "version": version,
+        "channels": list(version.channels.all()),
+        "document_groups": groups,
+        "document_count": len(documents),
+        "results": list(version.results.all()),
+        "legal_basis": list(version.legal_basis.all()),
+        "authority_levels": [level_names.get(lv, lv) for lv in version.authority_levels or []],
+    }
+    return render(request, "procedures/detail.html", context)
+
+
+def _find_procedure(code: str) -> Procedure | None:
+    if not code or len(code) > MAX_CODE_LENGTH:
+        return None
+    return (
+        Procedure.objects.filter(Q(national_code=code) | Q(local_code=code.upper()))
+        .filter(current_version__status=ProcedureVersion.Status.PUBLISHED)
+        .select_related("current_version__sector", "current_version__receiving_agency")
+        .prefetch_related(
+            Prefetch(
+                "current_version__channels", queryset=Channel.objects.prefetch_related("fees")
+            ),
+            "current_version__documents",
+            "current_version__results",
+            "current_version__legal_basis",
+        )
+        .first()
+    )
+
+
+def _group_documents(documents: list[DocumentSlot]) -> list[DocumentGroup]:
+    """Documents by their ``group`` (e.g. "Giấy tờ phải nộp"), in order of first appearance."""
+    groups: dict[str, DocumentGroup] = {}
+    for document in documents:
+        key = document.group.strip()
+        if key not in groups:
+            groups[key] = DocumentGroup(title=key)
+        groups[key].documents.append(document)
+    if len(groups) > 1 and "" in groups:
+        groups[""].title = _("Other documents")
+    return list(groups.values())
+
+
+def _nearest_page(raw: str | None, num_pages: int) -> int:
+    """The page asked for, clamped to the existing ones; anything unreadable is page 1."""
+    try:
+        number = int(raw or 1)
+    except (TypeError, ValueError):
+        return 1
+    return min(max(number, 1), max(num_pages, 1))
+
+
+def _shorten(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
