@@ -33,10 +33,10 @@ demo: venv
 	$(PY) manage.py seed_demo
 	DJANGO_SETTINGS_MODULE=sandbox.settings $(PY) manage.py migrate --noinput
 	@echo "Starting web (http://127.0.0.1:8000/), worker, beat and sandbox (http://127.0.0.1:8100/)"
-	$(VENV)/bin/honcho start -f Procfile
+	PYTHONUNBUFFERED=1 $(VENV)/bin/honcho start -f Procfile
 
 run: venv
-	$(VENV)/bin/honcho start -f Procfile
+	PYTHONUNBUFFERED=1 $(VENV)/bin/honcho start -f Procfile
 
 test: venv lint gates pytest
 
@@ -46,7 +46,7 @@ lint: venv
 
 gates: venv
 	$(PY) manage.py makemigrations --check --dry-run
-	$(PY) manage.py spectacular --validate --fail-on-warn --file var/openapi.generated.yaml
+	$(PY) manage.py spectacular --lang en --validate --fail-on-warn --file var/openapi.generated.yaml
 	diff -u docs/openapi.yaml var/openapi.generated.yaml \
 		|| (echo "docs/openapi.yaml is out of date: run 'make schema' and commit it" && exit 1)
 	$(DEPLOY_CHECK_ENV) $(PY) manage.py check --deploy --fail-level WARNING
@@ -55,7 +55,7 @@ pytest: venv
 	$(PY) -m pytest
 
 schema: venv
-	$(PY) manage.py spectacular --validate --fail-on-warn --file docs/openapi.yaml
+	$(PY) manage.py spectacular --lang en --validate --fail-on-warn --file docs/openapi.yaml
 
 messages: venv
 	$(PY) manage.py makemessages -l vi -l en --no-obsolete --ignore '.venv/*' --ignore 'var/*' --ignore '.tools/*'
