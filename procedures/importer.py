@@ -39,6 +39,7 @@ from .models import (
     Sector,
 )
 from .popular import initial_popularity
+from .search import rebuild_vocabulary
 from .text import fold
 
 CODE_RE = re.compile(r"^\d\.\d{6}$")
@@ -330,6 +331,8 @@ def import_records(records: Iterable[Any]) -> ImportReport:
     for chunk in _chunks(todo, CHUNK):
         with transaction.atomic():
             _import_chunk(chunk, catalogue, report)
+    if todo:
+        rebuild_vocabulary()
     if todo and connection.vendor == "postgresql":
         # Fresh statistics so the planner uses the search indexes right after a bulk load.
         with connection.cursor() as cursor:

@@ -152,6 +152,20 @@ class Procedure(models.Model):
         return f"{self.national_code} {self.name}"
 
 
+class SearchWord(models.Model):
+    """A word of the catalogue's folded text, used to correct typos in search queries."""
+
+    word = models.CharField(max_length=60, unique=True)
+    frequency = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("search word")
+        verbose_name_plural = _("search words")
+
+    def __str__(self) -> str:
+        return self.word
+
+
 class ProcedureVersion(models.Model):
     """One version of a procedure's content. Draft → published → retired.
 

@@ -7,28 +7,33 @@
   procedure by code.
 * Ranking: the whole phrase in the name, the name starting with it, how many words hit the
   name, popularity and local relevance, then shorter names first. On PostgreSQL the weighted
-  full-text rank (tsvector + GIN) joins in, and a trigram similarity fallback catches typos when
-  no word matches; SQLite runs the same ranking without those two.
+  full-text rank (tsvector + GIN) joins in; SQLite runs the same ranking without it.
+* Typos: when nothing matches every word, each word that starts no word of the catalogue is
+  replaced by the closest word of the catalogue's vocabulary (:class:`SearchWord`; trigram
+  similarity with a GIN index on PostgreSQL, difflib on SQLite) and the search runs again.
+  The outcome says which words were corrected so the page can show it.
 """
 
 from __future__ import annotations
 
+import difflib
 import re
+from collections import Counter
 from dataclasses import dataclass
 
-from django.contrib.postgres.search import SearchQuery, SearchRank, TrigramWordSimilarity
-from django.db import connection
+from django.contrib.postgres.search import SearchQuery, SearchRank, TrigramSimilarity
+from django.db import connection, transaction
 from django.db.models import Case, F, FloatField, Q, QuerySet, Value, When
 from django.db.models.functions import Least, Length
 
-from .models import Agency, Level, Procedure, Sector
+from .models import Agency, Level, Procedure, SearchWord, Sector
 from .text import fold
 
 MAX_QUERY_LENGTH = 200
 MAX_WORDS = 12
 CODE_RE = re.compile(r"^(\d\.\d{1,6})(?:\.[\d.]*)?(?:\.?h29)?$", re.IGNORECASE)
 WORD_RE = re.compile(r"^[a-z0-9]+$")
-TRIGRAM_THRESHOLD = 0.4
+SIMILARITY_CUTOFF = 0.5  # difflib ratio; pg_trgm's own threshold (0.3) pre-filters on PostgreSQL
 
 
 @dataclass(frozen=True)
@@ -90,56 +95,112 @@ def _relevance(words: list[str]):
     return score
 
 
+@dataclass(frozen=True)
+class SearchOutcome:
+    results: QuerySet[Procedure]
+    corrected_q: str = ""  # the words actually searched, when a typo was corrected
+
+
 def search(params: SearchParams) -> QuerySet[Procedure]:
     """Procedures matching ``params``, best first."""
+    return run_search(params).results
+
+
+def run_search(params: SearchParams) -> SearchOutcome:
+    """Search, and say whether the query had to be corrected."""
     qs = apply_filters(base_queryset(), params)
     raw = " ".join(params.q.split())[:MAX_QUERY_LENGTH]
     if not raw:
-        return qs.order_by("-popularity", "national_code")
+        return SearchOutcome(qs.order_by("-popularity", "national_code"))
 
     code = CODE_RE.match(raw)
     if code:
         prefix = code.group(1)
-        return qs.filter(national_code__startswith=prefix).order_by(
-            _hit(Q(national_code=prefix), 1.0).desc(), "national_code"
+        return SearchOutcome(
+            qs.filter(national_code__startswith=prefix).order_by(
+                _hit(Q(national_code=prefix), 1.0).desc(), "national_code"
+            )
         )
 
     words = [word for word in fold(raw).split() if WORD_RE.match(word)][:MAX_WORDS]
     if not words:
-        return qs.none()
+        return SearchOutcome(qs.none())
+    matched = _matching(qs, words)
+    if matched.exists():
+        return SearchOutcome(_ranked(matched, words))
+    corrected = correct_words(words)
+    if corrected and corrected != words:
+        return SearchOutcome(_ranked(_matching(qs, corrected), corrected), " ".join(corrected))
+    return SearchOutcome(qs.none())
+
+
+def _matching(qs: QuerySet[Procedure], words: list[str]) -> QuerySet[Procedure]:
+    if connection.vendor == "postgresql":
+        return qs.filter(search_vector=_tsquery(words))
+    for word in words:
+        qs = qs.filter(_word_hit("search_text", word))
+    return qs
+
+
+def _tsquery(words: list[str]) -> SearchQuery:
+    # Words are [a-z0-9]+ only (WORD_RE), so the raw tsquery cannot be malformed.
+    return SearchQuery(
+        " & ".join(f"{word}:*" for word in words), search_type="raw", config="simple"
+    )
+
+
+def _ranked(matched: QuerySet[Procedure], words: list[str]) -> QuerySet[Procedure]:
     relevance = _relevance(words)
-    postgres = connection.vendor == "postgresql"
-    if postgres:
-        query = SearchQuery(
-            " & ".join(f"{word}:*" for word in words), search_type="raw", config="simple"
-        )
-        matched = qs.filter(search_vector=query)
-        relevance = relevance + SearchRank(F("search_vector"), query)
-    else:
-        matched = qs
-        for word in words:
-            matched = matched.filter(_word_hit("search_text", word))
-    ordered = matched.annotate(relevance=relevance, name_length=Length("search_name")).order_by(
+    if connection.vendor == "postgresql":
+        relevance = relevance + SearchRank(F("search_vector"), _tsquery(words))
+    return matched.annotate(relevance=relevance, name_length=Length("search_name")).order_by(
         "-relevance", "name_length", "national_code"
     )
-    if ordered.exists():
-        return ordered
-    return _fallback(qs, words, postgres)
 
 
-def _fallback(qs: QuerySet[Procedure], words: list[str], postgres: bool) -> QuerySet[Procedure]:
-    """No procedure has every word: tolerate typos (PostgreSQL) or accept any word (SQLite)."""
-    if postgres:
-        return (
-            qs.annotate(similarity=TrigramWordSimilarity(" ".join(words), "search_name"))
-            .filter(similarity__gte=TRIGRAM_THRESHOLD)
-            .order_by("-similarity", "national_code")
-        )
-    any_word = Q()
+def correct_words(words: list[str]) -> list[str] | None:
+    """Replace each word that starts no catalogue word by the closest one; None if impossible."""
+    known = Q()
     for word in words:
-        any_word |= _word_hit("search_text", word)
-    return (
-        qs.filter(any_word)
-        .annotate(relevance=_relevance(words), name_length=Length("search_name"))
-        .order_by("-relevance", "name_length", "national_code")
+        known |= Q(word__startswith=word)
+    present = set(SearchWord.objects.filter(known).values_list("word", flat=True))
+    corrected = []
+    for word in words:
+        if any(candidate.startswith(word) for candidate in present):
+            corrected.append(word)
+            continue
+        replacement = _closest_word(word)
+        if replacement is None:
+            return None
+        corrected.append(replacement)
+    return corrected
+
+
+def _closest_word(word: str) -> str | None:
+    if connection.vendor == "postgresql":
+        candidates = list(
+            SearchWord.objects.filter(word__trigram_similar=word)
+            .annotate(similarity=TrigramSimilarity("word", word))
+            .order_by("-similarity", "-frequency")
+            .values_list("word", flat=True)[:10]
+        )
+    else:
+        candidates = list(SearchWord.objects.values_list("word", flat=True))
+    close = difflib.get_close_matches(word, candidates, n=1, cutoff=SIMILARITY_CUTOFF)
+    return close[0] if close else None
+
+
+@transaction.atomic
+def rebuild_vocabulary() -> int:
+    """Refill :class:`SearchWord` from the search text of the procedures in force."""
+    counts: Counter[str] = Counter()
+    texts = Procedure.objects.filter(current_version__isnull=False).values_list(
+        "search_text", flat=True
     )
+    for text in texts.iterator(chunk_size=1000):
+        counts.update(word for word in text.split() if WORD_RE.match(word) and len(word) <= 60)
+    SearchWord.objects.all().delete()
+    SearchWord.objects.bulk_create(
+        (SearchWord(word=word, frequency=n) for word, n in counts.items()), batch_size=2000
+    )
+    return len(counts)

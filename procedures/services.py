@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .models import Channel, Procedure, ProcedureVersion
+from .search import rebuild_vocabulary
 from .text import fold
 
 LISTING_FIELDS = [
@@ -43,8 +44,7 @@ def version_is_fee_free(version: ProcedureVersion) -> bool:
 def search_text_for(version: ProcedureVersion) -> str:
     procedure = version.procedure
     parts = [
-        procedure.national_code,
-        procedure.local_code,
+        procedure.national_code,  # local codes are found by the code search, not by words
         version.name,
         version.sector.name,
         version.implementing_agency_text,
@@ -116,6 +116,7 @@ def publish_version(version: ProcedureVersion, valid_from: datetime.date | None 
         published_at=timezone.now(),
     )
     sync_listing([version.pk])
+    rebuild_vocabulary()
 
 
 @transaction.atomic

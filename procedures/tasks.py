@@ -3,6 +3,7 @@
 from celery import shared_task
 
 from .models import Procedure
+from .search import rebuild_vocabulary
 from .services import sync_listing
 
 
@@ -16,4 +17,6 @@ def rebuild_search_index(national_codes: list[str] | None = None) -> int:
     qs = Procedure.objects.filter(current_version__isnull=False)
     if national_codes:
         qs = qs.filter(national_code__in=national_codes)
-    return sync_listing(qs.values_list("current_version_id", flat=True))
+    refreshed = sync_listing(qs.values_list("current_version_id", flat=True))
+    rebuild_vocabulary()
+    return refreshed

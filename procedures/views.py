@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from .forms import ProcedureSearchForm
 from .models import Channel, DocumentSlot, Level, Procedure, ProcedureVersion
-from .search import MAX_QUERY_LENGTH, search
+from .search import MAX_QUERY_LENGTH, run_search
 
 PAGE_SIZE = 20
 # Longer codes than this cannot be procedure codes; answer 404 without touching the database.
@@ -41,10 +41,12 @@ def procedure_list(request: HttpRequest) -> HttpResponse:
         return render(request, "procedures/list.html", context, status=400)
 
     params = form.params()
-    paginator = Paginator(search(params), PAGE_SIZE)
+    outcome = run_search(params)
+    paginator = Paginator(outcome.results, PAGE_SIZE)
     page_obj = paginator.page(_nearest_page(request.GET.get("page"), paginator.num_pages))
     context.update(
         page_obj=page_obj,
+        corrected_q=outcome.corrected_q,
         page_range=paginator.get_elided_page_range(page_obj.number, on_each_side=1, on_ends=1),
         has_filters=any((params.sector, params.level, params.agency, params.online_level))
         or params.fee_free is not None,

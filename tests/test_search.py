@@ -5,7 +5,7 @@ from django.db import connection
 
 from procedures.forms import ProcedureSearchForm
 from procedures.models import Agency, Level, OnlineLevel, Procedure, Sector
-from procedures.search import SearchParams, search
+from procedures.search import SearchParams, run_search, search
 from procedures.tasks import rebuild_search_index
 
 pytestmark = pytest.mark.django_db
@@ -70,9 +70,19 @@ def test_code_prefix_lists_only_matching_codes():
     assert all(code.startswith("1.00422") for code in found)
 
 
-def test_typo_still_finds_the_procedure():
-    # "khai sinhh" matches no word exactly: PostgreSQL uses trigram similarity, SQLite any word.
-    assert "1.001193" in codes("khai sinhh", limit=5)
+def test_typo_is_corrected_from_the_catalogue_vocabulary():
+    outcome = run_search(SearchParams(q="khai sinhh"))
+    assert outcome.corrected_q == "khai sinh"
+    assert outcome.results[0].national_code == "1.001193"
+    outcome = run_search(SearchParams(q="dang ky thuong truu"))
+    assert outcome.corrected_q == "dang ky thuong tru"
+    assert outcome.results[0].national_code == "1.004222"
+    # A correct query is not "corrected".
+    assert run_search(SearchParams(q="khai sinh")).corrected_q == ""
+
+
+def test_city_code_alone_does_not_match_every_procedure():
+    assert len(codes("H29", limit=3000)) < 100
 
 
 def test_nonsense_finds_nothing_and_symbols_are_harmless():
