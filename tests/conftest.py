@@ -53,7 +53,8 @@ def django_db_setup(django_db_setup, django_db_blocker, catalogue_records):
     """The whole real catalogue is imported once per session into the test database.
 
     Tests using ``db`` run inside a transaction rolled back afterwards, so they all see it.
-    Transactional tests (live server, real worker) run last and must load what they need.
+    Transactional tests (live server, real worker) run last; each one empties the database when
+    it ends, so they must not rely on the catalogue and load what they need themselves.
     """
     from procedures.importer import import_records
 

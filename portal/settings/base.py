@@ -111,7 +111,6 @@ else:
         "store_processed": False,
     }
     CELERY_RESULT_BACKEND = f"file://{_broker_dir / 'results'}"
-CELERY_TASK_QUEUES_NAMES = ["default", "routing", "documents", "sync", "notify", "payments"]
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
