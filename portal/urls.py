@@ -13,6 +13,9 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("procedures/", include("procedures.urls")),
+    path("", include("identity.urls_citizen")),
+    path("backoffice/", include("identity.urls_backoffice")),
+    path("api/v1/", include("identity.urls_api")),
     path("api/v1/", include("procedures.api_urls")),
     path("api/v1/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path(

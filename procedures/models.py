@@ -213,6 +213,12 @@ class ProcedureVersion(models.Model):
     online_level = models.CharField(
         _("online level"), max_length=8, choices=OnlineLevel.choices, default=OnlineLevel.NONE
     )
+    required_assurance_level = models.PositiveSmallIntegerField(
+        _("VNeID assurance level required to apply online"),
+        choices=[(1, _("Level 1")), (2, _("Level 2"))],
+        default=2,
+        help_text=_("Most procedures need a level-2 VNeID account (identity checked in person)."),
+    )
     steps = models.TextField(_("steps"), blank=True)
     conditions = models.TextField(_("conditions"), blank=True)
     related = models.TextField(_("related procedures"), blank=True)

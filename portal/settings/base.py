@@ -5,6 +5,7 @@ the one the embedded demo uses (SQLite under ``var/``, a broker that needs no se
 list is documented in ``docs/configuration.md``.
 """
 
+import hashlib
 from pathlib import Path
 
 import dj_database_url
@@ -32,6 +33,9 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "axes",
     "portal",
     "procedures",
     "dossiers",
@@ -49,8 +53,11 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes requires: it turns lockouts raised by the backend into responses.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -122,6 +129,54 @@ CELERY_TIMEZONE = "Asia/Ho_Chi_Minh"
 CELERY_RESULT_EXPIRES = 3600
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_ALWAYS_EAGER = False
+
+# --- Cache -----------------------------------------------------------------------------------
+# Shared by all processes: Redis when REDIS_URL is set, else files under var/ (the demo).
+# Holds the VNeID key set, consumed nonces and rate-limit counters.
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": env("CACHE_URL", REDIS_URL),
+            "KEY_PREFIX": "portal",
+        }
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(VAR_DIR / "cache"),
+        }
+    }
+
+# --- Identity ------------------------------------------------------------------------------
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # counts failures and refuses locked accounts
+    "django.contrib.auth.backends.ModelBackend",
+]
+LOGIN_URL = "/backoffice/login/"
+# Officials: lock after AXES_FAILURE_LIMIT failures for AXES_COOLOFF_MINUTES.
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = env_int("AXES_COOLOFF_MINUTES", 15) / 60  # hours
+AXES_LOCKOUT_PARAMETERS = [["username"], ["ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+AXES_LOCKOUT_CALLABLE = "identity.backoffice.official_locked_out"
+# VNeID (OpenID Connect). Defaults point at the sandbox stand-in of `make demo`.
+VNEID_ISSUER = env("VNEID_ISSUER", "http://127.0.0.1:8100/vneid")
+VNEID_CLIENT_ID = env("VNEID_CLIENT_ID", "hcmc-portal")
+VNEID_CLIENT_SECRET = env("VNEID_CLIENT_SECRET", "hcmc-portal-demo-secret")
+VNEID_REDIRECT_URI = env("VNEID_REDIRECT_URI", "")  # default: built from the request
+VNEID_SCOPES = env("VNEID_SCOPES", "openid profile")
+VNEID_CLOCK_SKEW_SECONDS = env_int("VNEID_CLOCK_SKEW_SECONDS", 60)
+VNEID_HTTP_TIMEOUT_SECONDS = env_int("VNEID_HTTP_TIMEOUT_SECONDS", 5)
+# Machine clients get short-lived HS256 tokens signed with this secret.
+MACHINE_TOKEN_SECRET = env(
+    "MACHINE_TOKEN_SECRET",
+    hashlib.sha256(f"machine-token:{SECRET_KEY}".encode()).hexdigest(),
+)
+MACHINE_TOKEN_ISSUER = env("MACHINE_TOKEN_ISSUER", "hcmc-portal")
+MACHINE_TOKEN_TTL_SECONDS = env_int("MACHINE_TOKEN_TTL_SECONDS", 300)
 
 # --- Internationalisation ------------------------------------------------------------------
 LANGUAGE_CODE = "vi"
