@@ -32,6 +32,7 @@ demo: venv
 	$(PY) manage.py import_procedures data/procedures.json.gz
 	$(PY) manage.py seed_demo
 	DJANGO_SETTINGS_MODULE=sandbox.settings $(PY) manage.py migrate --noinput
+	DJANGO_SETTINGS_MODULE=sandbox.settings $(PY) manage.py seed_sandbox
 	@echo "Starting web (http://127.0.0.1:8000/), worker, beat and sandbox (http://127.0.0.1:8100/)"
 	PYTHONUNBUFFERED=1 $(VENV)/bin/honcho start -f Procfile
 

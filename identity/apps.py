@@ -1,5 +1,12 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class IdentityConfig(AppConfig):
     name = "identity"
+    verbose_name = _("Identity and audit")
+
+    def ready(self) -> None:
+        from . import signals
+
+        signals.connect()

@@ -135,6 +135,16 @@ class MachineClient(models.Model):
         return check_password(secret, self.secret_hash)
 
 
+class AppendOnlyQuerySet(models.QuerySet):
+    """Bulk changes would bypass the model's guards: refuse them too."""
+
+    def update(self, **kwargs):
+        raise ValidationError(_("Audit events cannot be changed."))
+
+    def delete(self):
+        raise ValidationError(_("Audit events cannot be deleted."))
+
+
 class AuditEvent(models.Model):
     """Nhật ký: one security-relevant event. Append-only (enforced here and, on PostgreSQL, by a
     trigger that refuses UPDATE and DELETE)."""
@@ -147,6 +157,8 @@ class AuditEvent(models.Model):
         TOKEN_ISSUED = "token_issued", _("Token issued")
         TOKEN_REFUSED = "token_refused", _("Token refused")
         PERMISSION_DENIED = "permission_denied", _("Permission refused")
+        ROLE_GRANTED = "role_granted", _("Role granted")
+        ROLE_REVOKED = "role_revoked", _("Role revoked")
 
     class ActorType(models.TextChoices):
         CITIZEN = "citizen", _("Citizen")
@@ -162,6 +174,8 @@ class AuditEvent(models.Model):
     user_agent = models.CharField(_("user agent"), max_length=255, blank=True)
     path = models.CharField(_("path"), max_length=255, blank=True)
     detail = models.JSONField(_("detail"), default=dict, blank=True)
+
+    objects = AppendOnlyQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("audit event")

@@ -1,3 +1,15 @@
-from django.urls import path  # noqa: F401
+"""Back office pages, mounted at ``/backoffice/``."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from . import backoffice
+
+app_name = "backoffice"
+
+urlpatterns = [
+    path("", backoffice.inbox, name="inbox"),
+    path("login/", backoffice.login_view, name="login"),
+    path("logout/", backoffice.logout_view, name="logout"),
+    path("agencies/<str:code>/", backoffice.agency_workspace, name="agency"),
+    path("agencies/<str:code>/staff/", backoffice.agency_staff, name="agency-staff"),
+]

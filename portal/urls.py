@@ -17,6 +17,7 @@ urlpatterns = [
     path("backoffice/", include("identity.urls_backoffice")),
     path("api/v1/", include("identity.urls_api")),
     path("api/v1/", include("procedures.api_urls")),
+    path("api/v1/", include("identity.urls_backoffice_api")),
     path("api/v1/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path(
         "api/v1/docs/",

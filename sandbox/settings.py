@@ -10,6 +10,8 @@ from pathlib import Path
 
 import dj_database_url
 
+from sandbox.vneid import keys as vneid_keys
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -36,10 +38,13 @@ ALLOWED_HOSTS = [
 ]
 
 INSTALLED_APPS = [
+    "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.staticfiles",
+    "oauth2_provider",
     "sandbox",
+    "sandbox.vneid",
 ]
 
 MIDDLEWARE = [
@@ -47,7 +52,9 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "sandbox.vneid.middleware.SigningKeyRefreshMiddleware",
 ]
 
 ROOT_URLCONF = "sandbox.urls"
@@ -84,8 +91,59 @@ STATIC_ROOT = VAR_DIR / "sandbox-static"
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 
-# Where the portal answers; the stand-ins link back to it and, later, call its APIs.
-PORTAL_URL = _env("SANDBOX_PORTAL_URL", "http://127.0.0.1:8000")
+# Browsers share cookies between ports of one host, so the sandbox must not use the portal's
+# cookie names: signing in to a stand-in would otherwise overwrite the portal's session.
+SESSION_COOKIE_NAME = "sandbox_sessionid"
+CSRF_COOKIE_NAME = "sandbox_csrftoken"
+
+# Where the sandbox itself is reached (links, the VNeID issuer) and where the portal answers
+# (the stand-ins link back to it, redirect to it and, later, call its APIs).
+SANDBOX_URL = _env("SANDBOX_URL", "http://127.0.0.1:8100").rstrip("/")
+PORTAL_URL = _env("SANDBOX_PORTAL_URL", "http://127.0.0.1:8000").rstrip("/")
+
+# --- VNeID stand-in (OpenID provider, django-oauth-toolkit) ---------------------------------
+AUTH_USER_MODEL = "vneid.Citizen"
+AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
+LOGIN_URL = "vneid:login"
+
+VNEID_ISSUER = f"{SANDBOX_URL}/vneid"
+VNEID_CLIENT_SECRET = _env("SANDBOX_VNEID_CLIENT_SECRET", "hcmc-portal-demo-secret")
+VNEID_KEY_DIR = VAR_DIR / "sandbox-vneid"
+_vneid_signing_keys = vneid_keys.load(
+    VNEID_KEY_DIR,
+    env_active=os.environ.get("SANDBOX_VNEID_RSA_PRIVATE_KEY", ""),
+    env_inactive=os.environ.get("SANDBOX_VNEID_RSA_PRIVATE_KEYS_INACTIVE", ""),
+)
+VNEID_KEYS_FROM_ENVIRONMENT = _vneid_signing_keys.from_environment
+
+OAUTH2_PROVIDER = {
+    "OIDC_ENABLED": True,
+    "OIDC_ISS_ENDPOINT": VNEID_ISSUER,
+    "OIDC_RSA_PRIVATE_KEY": _vneid_signing_keys.active,
+    "OIDC_RSA_PRIVATE_KEYS_INACTIVE": list(_vneid_signing_keys.inactive),
+    "OIDC_RESPONSE_TYPES_SUPPORTED": ["code"],
+    "OIDC_RP_INITIATED_LOGOUT_ENABLED": True,
+    "OIDC_RP_INITIATED_LOGOUT_ALWAYS_PROMPT": False,
+    "OIDC_RP_INITIATED_LOGOUT_STRICT_REDIRECT_URIS": True,
+    "OAUTH2_VALIDATOR_CLASS": "sandbox.vneid.claims.VNeIDValidator",
+    "SCOPES": {
+        "openid": "Định danh OpenID (sub)",
+        "profile": "Thông tin định danh: số định danh, họ tên, ngày sinh, giới tính",
+    },
+    "DEFAULT_SCOPES": ["openid"],
+    "PKCE_REQUIRED": True,
+    "AUTHORIZATION_CODE_EXPIRE_SECONDS": 120,
+    "ACCESS_TOKEN_EXPIRE_SECONDS": 3600,
+    "ID_TOKEN_EXPIRE_SECONDS": 3600,
+    # RFC 9700 gates: S256 only, no implicit or password grant, bearer tokens only in headers,
+    # `iss` in the authorization response (RFC 9207), tokens stored hashed.
+    "COMPLIANT_BCP_RFC9700_IMPLICIT_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PASSWORD_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_METHOD": True,
+    "COMPLIANT_BCP_RFC9700_ACCESS_TOKEN_TRANSPORT": True,
+    "COMPLIANT_BCP_RFC9700_AUTHZ_RESPONSE_ISS": True,
+    "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
+}
 
 LOGGING = {
     "version": 1,

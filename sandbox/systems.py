@@ -9,6 +9,8 @@ class OutsideSystem:
     name: str
     description: str
     status: str = "coming"
+    # (label, path relative to SANDBOX_URL) pairs shown once the stand-in is available.
+    links: tuple[tuple[str, str], ...] = ()
 
 
 SYSTEMS: tuple[OutsideSystem, ...] = (
@@ -18,6 +20,11 @@ SYSTEMS: tuple[OutsideSystem, ...] = (
         description=(
             "Đăng nhập công dân bằng định danh điện tử — an OpenID Connect provider with test "
             "citizens, so the portal's citizen login runs end to end without the real VNeID."
+        ),
+        status="available",
+        links=(
+            ("OpenID discovery", "vneid/.well-known/openid-configuration"),
+            ("Công dân mẫu (demo citizens)", "vneid/login/"),
         ),
     ),
     OutsideSystem(

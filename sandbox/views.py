@@ -10,10 +10,17 @@ from .systems import SYSTEMS
 @require_GET
 def index(request):
     """Lists the stand-ins and whether each one is available yet."""
+    systems = [
+        {
+            "system": system,
+            "links": [(label, f"{settings.SANDBOX_URL}/{path}") for label, path in system.links],
+        }
+        for system in SYSTEMS
+    ]
     return render(
         request,
         "sandbox/index.html",
-        {"systems": SYSTEMS, "portal_url": settings.PORTAL_URL},
+        {"systems": systems, "portal_url": settings.PORTAL_URL},
     )
 
 

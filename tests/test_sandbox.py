@@ -89,11 +89,14 @@ def _get(url: str) -> tuple[int, str, str]:
 def sandbox_url(tmp_path_factory):
     """Migrate a throw-away sandbox database and serve the sandbox from it."""
     var = tmp_path_factory.mktemp("sandbox-var")
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "sandbox.settings",
         "SANDBOX_VAR_DIR": str(var),
         "SANDBOX_DATABASE_URL": f"sqlite:///{var / 'sandbox.sqlite3'}",
+        "SANDBOX_URL": url,
         "PYTHONUNBUFFERED": "1",
     }
     manage = [sys.executable, str(ROOT / "manage.py")]
@@ -102,8 +105,8 @@ def sandbox_url(tmp_path_factory):
     )
     assert migrated.returncode == 0, migrated.stdout + migrated.stderr
     assert "sessions" in migrated.stdout
+    assert "vneid" in migrated.stdout and "oauth2_provider" in migrated.stdout
 
-    port = _free_port()
     log_path = var / "runserver.log"
     with log_path.open("w") as log:
         server = subprocess.Popen(
@@ -113,7 +116,6 @@ def sandbox_url(tmp_path_factory):
             stderr=subprocess.STDOUT,
             cwd=ROOT,
         )
-    url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
         while True:
@@ -145,7 +147,7 @@ def test_sandbox_healthz_answers_ok(sandbox_url):
     assert json.loads(body) == {"status": "ok", "service": "sandbox"}
 
 
-def test_sandbox_index_lists_the_stand_ins_as_coming(sandbox_url):
+def test_sandbox_index_lists_vneid_as_available_and_the_others_as_coming(sandbox_url):
     status, content_type, body = _get(f"{sandbox_url}/")
 
     assert status == 200
@@ -153,7 +155,20 @@ def test_sandbox_index_lists_the_stand_ins_as_coming(sandbox_url):
     assert "<h1>Sandbox</h1>" in body
     for name in STAND_INS:
         assert name in body, f"{name} is missing from the sandbox index"
-    assert body.count(">coming<") == len(STAND_INS)
+    assert body.count(">available<") == 1
+    assert body.count(">coming<") == len(STAND_INS) - 1
+    vneid = body.split('id="vneid"', 1)[1].split("</li>", 1)[0]
+    assert ">available<" in vneid
+    discovery = f"{sandbox_url}/vneid/.well-known/openid-configuration"
+    assert f'href="{discovery}"' in vneid
+
+
+def test_the_discovery_url_on_the_index_answers(sandbox_url):
+    status, content_type, body = _get(f"{sandbox_url}/vneid/.well-known/openid-configuration")
+
+    assert status == 200
+    assert content_type == "application/json"
+    assert json.loads(body)["issuer"] == f"{sandbox_url}/vneid"
 
 
 def test_sandbox_does_not_serve_the_portal(sandbox_url):

@@ -158,10 +158,14 @@ LOGIN_URL = "/backoffice/login/"
 # Officials: lock after AXES_FAILURE_LIMIT failures for AXES_COOLOFF_MINUTES.
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = env_int("AXES_COOLOFF_MINUTES", 15) / 60  # hours
-AXES_LOCKOUT_PARAMETERS = [["username"], ["ip_address"]]
+# Lock the account as seen from one address: a whole office shares one address behind NAT, so
+# the address alone must not lock everyone out.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_ENABLE_ACCESS_FAILURE_LOG = True
 AXES_LOCKOUT_CALLABLE = "identity.backoffice.official_locked_out"
+# Name shown in officials' authenticator apps.
+OTP_TOTP_ISSUER = env("OTP_TOTP_ISSUER", "Cổng DVC TP.HCM")
 # VNeID (OpenID Connect). Defaults point at the sandbox stand-in of `make demo`.
 VNEID_ISSUER = env("VNEID_ISSUER", "http://127.0.0.1:8100/vneid")
 VNEID_CLIENT_ID = env("VNEID_CLIENT_ID", "hcmc-portal")
@@ -177,6 +181,9 @@ MACHINE_TOKEN_SECRET = env(
 )
 MACHINE_TOKEN_ISSUER = env("MACHINE_TOKEN_ISSUER", "hcmc-portal")
 MACHINE_TOKEN_TTL_SECONDS = env_int("MACHINE_TOKEN_TTL_SECONDS", 300)
+# Failed token requests allowed per client id and per address within the window (then 429).
+MACHINE_TOKEN_MAX_FAILURES = env_int("MACHINE_TOKEN_MAX_FAILURES", 10)
+MACHINE_TOKEN_FAILURE_WINDOW_SECONDS = env_int("MACHINE_TOKEN_FAILURE_WINDOW_SECONDS", 300)
 
 # --- Internationalisation ------------------------------------------------------------------
 LANGUAGE_CODE = "vi"
@@ -211,6 +218,8 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
+        # Authorization: Bearer <machine token>; returns None without one (identity.machine).
+        "identity.machine.MachineTokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],

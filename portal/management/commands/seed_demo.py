@@ -1,24 +1,87 @@
 """Create the demo accounts and say where to find everything (``make demo`` runs it).
 
-Idempotent: an account that already exists is left exactly as it is (its password too), so
-running the command again never undoes what someone changed in the demo. Later issues add
-officials and citizens here.
+Idempotent: an account that already exists is left exactly as it is (its password, roles and
+authenticator too), so running the command again never undoes what someone changed in the
+demo. Officials get a password from DEMO_OFFICIAL_PASSWORD and a confirmed TOTP device whose
+secret is printed; ``manage.py otp_code <username>`` prints the current code without an app.
 """
 
+from __future__ import annotations
+
+import base64
 import os
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from identity.models import Role, StaffRole
+from procedures.agencies import seed_city_agencies
+from procedures.models import Agency
 
 ADMIN_USERNAME = "admin"
 ADMIN_EMAIL = "admin@demo.hochiminhcity.gov.vn"
 DEFAULT_ADMIN_PASSWORD = "demo-Admin-2026"  # noqa: S105 - a documented demo-only default
+DEFAULT_OFFICIAL_PASSWORD = "demo-Official-2026"  # noqa: S105 - a documented demo-only default
+DEMO_EMAIL_DOMAIN = "demo.hochiminhcity.gov.vn"
+
+# (username prefix, agency code, division code for the division's staff or None)
+DEMO_AGENCIES = [
+    ("tuphap", "H29.03", "H29.03.01"),  # Sở Tư pháp – Phòng Hành chính tư pháp
+    ("xaydung", "H29.04", "H29.04.01"),  # Sở Xây dựng – Phòng Quản lý hoạt động xây dựng
+    ("congan", "H29.16", "H29.16.01"),  # Công an Thành phố – Phòng CS QLHC về TTXH
+    ("benthanh", "H29.26743", None),  # Phường Bến Thành
+    ("dautieng", "H29.25777", None),  # Xã Dầu Tiếng
+]
+# role → (username suffix, job title, works in the division)
+DEMO_ROLES = {
+    Role.RECEPTION: ("motcua", "Cán bộ tiếp nhận và trả kết quả", False),
+    Role.SPECIALIST: ("chuyenvien", "Chuyên viên", True),
+    Role.DIVISION_HEAD: ("truongphong", "Trưởng phòng", True),
+    Role.LEADER: ("lanhdao", "Lãnh đạo đơn vị", False),
+    Role.AGENCY_ADMIN: ("quantri", "Quản trị hệ thống đơn vị", False),
+}
+CITY_ADMIN = ("thanhpho.quantri", "H29", "Quản trị hệ thống Thành phố")
+
+
+@dataclass
+class DemoOfficial:
+    username: str
+    agency_code: str
+    role: str
+    division_code: str | None
+    title: str
+    created: bool = False
+    secret: str = ""
+    otpauth_uri: str = ""
+
+
+def demo_officials() -> list[DemoOfficial]:
+    """The demo officials: every role in each demo agency, and one city administrator."""
+    officials = [
+        DemoOfficial(
+            username=f"{prefix}.{suffix}",
+            agency_code=agency_code,
+            role=role,
+            division_code=division_code if in_division else None,
+            title=title,
+        )
+        for prefix, agency_code, division_code in DEMO_AGENCIES
+        for role, (suffix, title, in_division) in DEMO_ROLES.items()
+    ]
+    username, agency_code, title = CITY_ADMIN
+    officials.append(DemoOfficial(username, agency_code, Role.CITY_ADMIN, None, title))
+    return officials
 
 
 class Command(BaseCommand):
-    help = "Create the demo city administrator (idempotent) and print credentials and URLs."
+    help = (
+        "Create the demo city administrator and demo officials with TOTP devices "
+        "(idempotent) and print credentials and URLs."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument(
@@ -30,6 +93,9 @@ class Command(BaseCommand):
     def handle(self, *args, base_url: str, **options):
         password = os.environ.get("DEMO_ADMIN_PASSWORD") or DEFAULT_ADMIN_PASSWORD
         created = self._ensure_admin(password)
+        official_password = os.environ.get("DEMO_OFFICIAL_PASSWORD") or DEFAULT_OFFICIAL_PASSWORD
+        seed_city_agencies()
+        officials = self._ensure_officials(official_password)
         base = base_url.rstrip("/")
 
         self.stdout.write("")
@@ -44,10 +110,12 @@ class Command(BaseCommand):
                 "DEMO_ADMIN_PASSWORD, default "
                 f"{DEFAULT_ADMIN_PASSWORD})"
             )
+        self._print_officials(officials, official_password, base)
         self.stdout.write("URLs:")
         for label, url in (
             ("home", f"{base}/"),
             ("procedures", f"{base}/procedures/"),
+            ("backoffice", f"{base}/backoffice/"),
             ("admin", f"{base}/admin/"),
             ("API docs", f"{base}/api/v1/docs/"),
             ("sandbox", f"{settings.SANDBOX_URL.rstrip('/')}/"),
@@ -66,3 +134,72 @@ class Command(BaseCommand):
             user.set_password(password)
             user.save(update_fields=["password"])
         return created
+
+    @transaction.atomic
+    def _ensure_officials(self, password: str) -> list[DemoOfficial]:
+        """Create each demo official once, with one role and one confirmed TOTP device."""
+        User = get_user_model()
+        officials = demo_officials()
+        codes = {o.agency_code for o in officials} | {
+            o.division_code for o in officials if o.division_code
+        }
+        agencies = {a.code: a for a in Agency.objects.filter(code__in=codes)}
+        for official in officials:
+            agency = agencies[official.agency_code]
+            user, official.created = User.objects.get_or_create(
+                username=official.username,
+                defaults={
+                    "email": f"{official.username}@{DEMO_EMAIL_DOMAIN}",
+                    "first_name": official.title,
+                    "last_name": agency.short_name or agency.name,
+                },
+            )
+            if official.created:
+                user.set_password(password)
+                user.save(update_fields=["password"])
+                StaffRole.objects.create(
+                    user=user,
+                    role=official.role,
+                    agency=agency,
+                    division=agencies.get(official.division_code or ""),
+                    title=official.title,
+                )
+                TOTPDevice.objects.create(user=user, name="Demo authenticator", confirmed=True)
+            device = (
+                TOTPDevice.objects.devices_for_user(user, confirmed=True).order_by("pk").first()
+            )
+            if device is not None:
+                official.secret = base64.b32encode(device.bin_key).decode("ascii")
+                official.otpauth_uri = device.config_url
+        return officials
+
+    def _print_officials(self, officials: list[DemoOfficial], password: str, base: str) -> None:
+        self.stdout.write("")
+        self.stdout.write(f"Demo officials (cán bộ), sign in at {base}/backoffice/login/:")
+        if any(o.created for o in officials):
+            self.stdout.write(
+                f"  password of the accounts created now: {password} (DEMO_OFFICIAL_PASSWORD); "
+                "an account that already existed keeps its password"
+            )
+        else:
+            self.stdout.write(
+                "  passwords: unchanged (the accounts already existed; they were first set from "
+                f"DEMO_OFFICIAL_PASSWORD, default {DEFAULT_OFFICIAL_PASSWORD})"
+            )
+        self.stdout.write(
+            "  code: scan the otpauth:// URI or add the secret to an authenticator app, or "
+            "run `manage.py otp_code <username>`"
+        )
+        header = f"  {'username':<22} {'agency':<10} {'role':<13} {'division':<10} TOTP secret"
+        self.stdout.write(header)
+        self.stdout.write("  " + "-" * (len(header) + 30))
+        for o in officials:
+            self.stdout.write(
+                f"  {o.username:<22} {o.agency_code:<10} {o.role:<13} "
+                f"{o.division_code or '-':<10} {o.secret or '(no device)'}"
+            )
+        self.stdout.write("otpauth URIs:")
+        for o in officials:
+            if o.otpauth_uri:
+                self.stdout.write(f"  {o.otpauth_uri}")
+        self.stdout.write("")

@@ -1,0 +1,341 @@
+"""Who may do what in the back office: the single place for officials' authorization.
+
+Rules (phân quyền theo đơn vị):
+
+- An official is a user with at least one :class:`~identity.models.StaffRole` (or a superuser)
+  who signed in with password **and** a TOTP code. A citizen (a user with a ``Citizen`` profile)
+  is never an official, whatever roles someone gave the account.
+- An official sees the agencies of their roles and the divisions of those agencies. A city
+  administrator (role ``city_admin``) and a superuser see every agency.
+- An agency the official may not see answers 404, exactly like one that does not exist, so the
+  back office never confirms that another agency's objects exist. Refusals are audited.
+
+Later features (dossiers) reuse :func:`agency_ids_for` to filter their querysets, the
+:func:`official_required` decorator for pages, and :class:`IsVerifiedOfficial` with
+:class:`AgencyScopedMixin` for the API.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from django.contrib.auth.views import redirect_to_login
+from django.db import transaction
+from django.db.models import Q, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from rest_framework.permissions import BasePermission
+
+from procedures.models import Agency
+
+from . import audit
+from .models import Role, StaffRole
+
+logger = logging.getLogger("portal.audit")
+
+# Roles that see every agency of the city.
+CITYWIDE_ROLES: frozenset[str] = frozenset({Role.CITY_ADMIN})
+
+
+# --- Who is an official ----------------------------------------------------------------------
+
+
+def is_citizen(user: Any) -> bool:
+    """The account belongs to a citizen (it has a VNeID profile)."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return hasattr(user, "citizen")
+
+
+def is_verified(user: Any) -> bool:
+    """The user passed the second factor in this session (django-otp's ``is_verified``)."""
+    check = getattr(user, "is_verified", None)
+    return bool(check and check())
+
+
+def roles_of(user: Any) -> QuerySet[StaffRole]:
+    """The user's staff roles with their agency and division (none for anonymous users)."""
+    if not getattr(user, "is_authenticated", False):
+        return StaffRole.objects.none()
+    return (
+        StaffRole.objects.filter(user_id=user.pk)
+        .select_related("agency", "agency__parent", "division")
+        .order_by("agency__code", "role")
+    )
+
+
+def is_official(user: Any) -> bool:
+    """May use the back office (before the second factor is checked)."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    if is_citizen(user):
+        return False
+    return bool(user.is_superuser or StaffRole.objects.filter(user_id=user.pk).exists())
+
+
+def is_city_admin(user: Any) -> bool:
+    if not getattr(user, "is_authenticated", False) or is_citizen(user):
+        return False
+    return bool(
+        user.is_superuser
+        or StaffRole.objects.filter(user_id=user.pk, role__in=CITYWIDE_ROLES).exists()
+    )
+
+
+# --- Which agencies --------------------------------------------------------------------------
+
+
+def agency_ids_for(user: Any, roles: Iterable[str] | None = None) -> QuerySet:
+    """Ids of the agencies ``user`` may work in, as a lazy queryset usable in ``__in`` filters.
+
+    ``roles`` limits the answer to agencies where the user holds one of those roles (e.g. only
+    ``agency_admin`` for staff management). A city administrator or superuser gets every agency
+    whatever ``roles`` says. An agency brings its divisions along: an official of Sở Tư pháp
+    also works in its Phòng Hành chính tư pháp.
+    """
+    if not getattr(user, "is_authenticated", False) or is_citizen(user):
+        return Agency.objects.none().values_list("id", flat=True)
+    if is_city_admin(user):
+        return Agency.objects.values_list("id", flat=True)
+    held = StaffRole.objects.filter(user_id=user.pk)
+    if roles is not None:
+        held = held.filter(role__in=list(roles))
+    own = held.values("agency_id")
+    return Agency.objects.filter(
+        Q(id__in=own) | Q(parent_id__in=own, level=Agency.Level.DIVISION)
+    ).values_list("id", flat=True)
+
+
+def can_access_agency(user: Any, agency: Agency, roles: Iterable[str] | None = None) -> bool:
+    return agency_ids_for(user, roles).filter(id=agency.pk).exists()
+
+
+def can_manage_staff(user: Any, agency: Agency) -> bool:
+    """Agency administrators manage their agency's roles; city administrators any agency's."""
+    return can_access_agency(user, agency, roles=[Role.AGENCY_ADMIN])
+
+
+def staff_of(agency: Agency) -> QuerySet[StaffRole]:
+    """The roles held in ``agency`` or in one of its divisions, with user and division."""
+    return (
+        StaffRole.objects.filter(Q(agency=agency) | Q(division=agency))
+        .select_related("user", "agency", "division")
+        .order_by("user__username", "role")
+    )
+
+
+def scope_to_agencies(
+    queryset: QuerySet, user: Any, field: str = "agency", roles: Iterable[str] | None = None
+) -> QuerySet:
+    """Keep only the rows whose ``field`` (an Agency foreign key path) the user may see."""
+    return queryset.filter(**{f"{field}__in": agency_ids_for(user, roles)})
+
+
+# --- Refusing ----------------------------------------------------------------------------------
+
+
+def deny(request: HttpRequest, reason: str, **detail: Any) -> None:
+    """Write the audit row of a refused back-office request."""
+    audit.record(
+        audit.Action.PERMISSION_DENIED,
+        request=request,
+        detail={"reason": reason, **{key: str(value)[:100] for key, value in detail.items()}},
+    )
+
+
+def forbidden_page(request: HttpRequest, reason: str, **detail: Any) -> HttpResponse:
+    """Audit the refusal and answer with the back office's 403 page."""
+    deny(request, reason, **detail)
+    return render(request, "identity/backoffice_forbidden.html", status=403)
+
+
+def get_agency_or_404_for(
+    user: Any,
+    code: str,
+    *,
+    request: HttpRequest | None = None,
+    roles: Iterable[str] | None = None,
+) -> Agency:
+    """The agency with ``code`` if ``user`` may see it; otherwise 404 (audited when a request
+    is given), whether or not the agency exists."""
+    agency = (
+        Agency.objects.filter(code=code, id__in=agency_ids_for(user, roles))
+        .select_related("parent")
+        .first()
+        if "\x00" not in code
+        else None
+    )
+    if agency is None:
+        if request is not None:
+            deny(request, "agency", agency=code)
+        raise Http404(_("No such agency."))
+    return agency
+
+
+def official_required(
+    view: Callable | None = None, *, roles: Iterable[str] | None = None
+) -> Callable:
+    """Decorate a back-office page.
+
+    Anonymous → the login page (with ``next``). Citizen, or a user without a staff role (or
+    without one of ``roles`` when given) → 403 page and an audit row. Password but no second
+    factor in this session → the login page.
+    """
+    wanted = frozenset(roles) if roles is not None else None
+
+    def decorator(func: Callable) -> Callable:
+        @functools.wraps(func)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            user = request.user
+            if not user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            if is_citizen(user):
+                return forbidden_page(request, "citizen")
+            if not is_official(user):
+                return forbidden_page(request, "not_official")
+            if not is_verified(user):
+                return redirect_to_login(request.get_full_path())
+            if (
+                wanted is not None
+                and not user.is_superuser
+                and not roles_of(user).filter(role__in=wanted | CITYWIDE_ROLES).exists()
+            ):
+                return forbidden_page(request, "role", roles=",".join(sorted(wanted)))
+            return func(request, *args, **kwargs)
+
+        return wrapper
+
+    if view is not None:
+        return decorator(view)
+    return decorator
+
+
+# --- REST API ----------------------------------------------------------------------------------
+
+
+class IsVerifiedOfficial(BasePermission):
+    """An official who passed the second factor. Anonymous → 401/403 by DRF; a citizen or a
+    user without a staff role → 403, audited."""
+
+    message = "Only officials signed in with a one-time code may use this endpoint."
+
+    def has_permission(self, request, view) -> bool:
+        user = request.user
+        if not user or not user.is_authenticated:
+            return False
+        if is_citizen(user):
+            deny(request._request, "citizen")
+            return False
+        if not is_official(user):
+            deny(request._request, "not_official")
+            return False
+        if not is_verified(user):
+            deny(request._request, "not_verified")
+            return False
+        return True
+
+
+class AgencyScopedMixin:
+    """For DRF generic views over agency-scoped objects: rows of other agencies are filtered
+    out of the queryset, so lists never show them and a detail answers 404.
+
+    Set ``agency_field`` to the path of the Agency foreign key on the model (``"pk"``-like
+    paths such as ``"id"`` work for the Agency model itself).
+    """
+
+    agency_field = "agency"
+    agency_roles: Iterable[str] | None = None
+
+    def get_queryset(self):
+        queryset = super().get_queryset()  # type: ignore[misc]
+        user = self.request.user  # type: ignore[attr-defined]
+        return scope_to_agencies(queryset, user, self.agency_field, self.agency_roles)
+
+    def get_object(self):
+        try:
+            return super().get_object()  # type: ignore[misc]
+        except Http404:
+            lookup = self.lookup_url_kwarg or self.lookup_field  # type: ignore[attr-defined]
+            request = self.request._request  # type: ignore[attr-defined]
+            value = self.kwargs.get(lookup, "")  # type: ignore[attr-defined]
+            model = self.get_queryset().model._meta.label  # type: ignore[misc]
+            deny(request, "agency_scope", model=model, **{lookup: value})
+            raise
+
+
+# --- Staff management (services) ----------------------------------------------------------------
+
+
+class StaffChangeRefused(Exception):
+    """A role change the acting official may not make; the message is for the user."""
+
+
+@transaction.atomic
+def grant_role(
+    actor: Any,
+    *,
+    agency: Agency,
+    user: Any,
+    role: str,
+    division: Agency | None = None,
+    title: str = "",
+) -> StaffRole:
+    """Give ``user`` a role in ``agency`` on behalf of ``actor``.
+
+    An agency administrator gives roles only to officials who already work in the agency
+    (accounts and first roles come from city administrators); the city administrator role is
+    given only by city administrators; a citizen's account never becomes an official's.
+    """
+    if not can_manage_staff(actor, agency):
+        raise StaffChangeRefused(_("You may not manage the staff of this agency."))
+    if not is_city_admin(actor) and not StaffRole.objects.filter(user=user, agency=agency).exists():
+        raise StaffChangeRefused(_("This person is not an official of this agency."))
+    if role == Role.CITY_ADMIN and not is_city_admin(actor):
+        raise StaffChangeRefused(_("Only a city administrator may give this role."))
+    if is_citizen(user):
+        raise StaffChangeRefused(_("A citizen account cannot be given a staff role."))
+    if division is not None and division.parent_id != agency.pk:
+        raise StaffChangeRefused(_("The division must belong to the agency."))
+    staff_role, created = StaffRole.objects.get_or_create(
+        user=user, role=role, agency=agency, defaults={"division": division, "title": title}
+    )
+    if not created:
+        raise StaffChangeRefused(_("This official already has this role in this agency."))
+    logger.info("staff role granted by %s: %s", actor.get_username(), staff_role)
+    _record_role_change(audit.Action.ROLE_GRANTED, actor, staff_role)
+    return staff_role
+
+
+@transaction.atomic
+def revoke_role(actor: Any, staff_role: StaffRole) -> None:
+    """Remove one role on behalf of ``actor``. Nobody removes their own administrator role
+    (that is how an agency would lose its last administrator by mistake)."""
+    staff_role = (
+        StaffRole.objects.select_for_update().select_related("agency").get(pk=staff_role.pk)
+    )
+    if not can_manage_staff(actor, staff_role.agency):
+        raise StaffChangeRefused(_("You may not manage the staff of this agency."))
+    if staff_role.role == Role.CITY_ADMIN and not is_city_admin(actor):
+        raise StaffChangeRefused(_("Only a city administrator may remove this role."))
+    if staff_role.user_id == actor.pk and staff_role.role in {Role.AGENCY_ADMIN, Role.CITY_ADMIN}:
+        raise StaffChangeRefused(_("You cannot remove your own administrator role."))
+    logger.info("staff role removed by %s: %s", actor.get_username(), staff_role)
+    _record_role_change(audit.Action.ROLE_REVOKED, actor, staff_role)
+    staff_role.delete()
+
+
+def _record_role_change(action: str, actor: Any, staff_role: StaffRole) -> None:
+    audit.record(
+        action,
+        actor=actor.get_username(),
+        actor_type=audit.ActorType.OFFICIAL,
+        detail={
+            "official": staff_role.user.get_username(),
+            "role": staff_role.role,
+            "agency": staff_role.agency.code,
+        },
+    )
