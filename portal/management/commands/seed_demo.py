@@ -18,6 +18,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from identity.machine import ensure_client
 from identity.models import Role, StaffRole
 from procedures.agencies import seed_city_agencies
 from procedures.models import Agency
@@ -27,6 +28,8 @@ ADMIN_EMAIL = "admin@demo.hochiminhcity.gov.vn"
 DEFAULT_ADMIN_PASSWORD = "demo-Admin-2026"  # noqa: S105 - a documented demo-only default
 DEFAULT_OFFICIAL_PASSWORD = "demo-Official-2026"  # noqa: S105 - a documented demo-only default
 DEMO_EMAIL_DOMAIN = "demo.hochiminhcity.gov.vn"
+MACHINE_CLIENT_ID = "dvcqg"
+DEFAULT_MACHINE_SECRET = "demo-Machine-2026"  # noqa: S105 - a documented demo-only default
 
 # (username prefix, agency code, division code for the division's staff or None)
 DEMO_AGENCIES = [
@@ -111,6 +114,7 @@ class Command(BaseCommand):
                 f"{DEFAULT_ADMIN_PASSWORD})"
             )
         self._print_officials(officials, official_password, base)
+        self._ensure_machine_client(base)
         self.stdout.write("URLs:")
         for label, url in (
             ("home", f"{base}/"),
@@ -121,6 +125,29 @@ class Command(BaseCommand):
             ("sandbox", f"{settings.SANDBOX_URL.rstrip('/')}/"),
         ):
             self.stdout.write(f"  {label:<11} {url}")
+
+    def _ensure_machine_client(self, base: str) -> None:
+        """The national portal as a machine client (it will poll the change feed)."""
+        secret = os.environ.get("DEMO_MACHINE_SECRET") or DEFAULT_MACHINE_SECRET
+        client, new_secret = ensure_client(
+            MACHINE_CLIENT_ID, "Cổng Dịch vụ công quốc gia (demo)", ["sync:read", "audit:read"]
+        )
+        if new_secret is not None:  # just created: give it the documented demo secret
+            client, new_secret = ensure_client(
+                MACHINE_CLIENT_ID, client.name, client.scopes, secret=secret
+            )
+        self.stdout.write("Machine client (the national portal):")
+        self.stdout.write(f"  client id: {MACHINE_CLIENT_ID}, scopes: {' '.join(client.scopes)}")
+        self.stdout.write(
+            f"  secret: {new_secret}"
+            if new_secret
+            else "  secret: unchanged (first set from DEMO_MACHINE_SECRET, "
+            f"default {DEFAULT_MACHINE_SECRET})"
+        )
+        self.stdout.write(
+            f"  token: curl -u {MACHINE_CLIENT_ID}:<secret> -d grant_type=client_credentials "
+            f"{base}/api/v1/auth/token"
+        )
 
     @transaction.atomic
     def _ensure_admin(self, password: str) -> bool:
