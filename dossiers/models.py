@@ -1,0 +1,208 @@
+"""Dossiers (hồ sơ): drafts, submitted dossiers, their documents and timeline."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Status(models.IntegerChoices):
+    """National dossier status codes (DOMAIN §3). 0 is ours: a draft, not yet a dossier."""
+
+    DRAFT = 0, _("Draft")
+    SUBMITTED = 1, _("Newly registered")
+    ACCEPTED = 2, _("Accepted")
+    REFUSED = 3, _("Not accepted")
+    PROCESSING = 4, _("Being processed")
+    SUPPLEMENT = 5, _("Supplement requested")
+    PAYMENT = 6, _("Financial obligation requested")
+    WITHDRAWN = 7, _("Withdrawn by the applicant")
+    STOPPED = 8, _("Processing stopped")
+    DECIDED = 9, _("Processed, result ready")
+    RETURNED = 10, _("Result delivered")
+
+
+class Channel(models.IntegerChoices):
+    """KenhThucHien of the national portal."""
+
+    DIRECT = 1, _("At the desk")
+    ONLINE = 2, _("Online")
+    POST = 3, _("By post")
+
+
+class Dossier(models.Model):
+    """Hồ sơ. A draft has no code; submitting gives it one and freezes what was submitted."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    code = models.CharField(_("dossier code"), max_length=50, unique=True, null=True, blank=True)
+    status = models.PositiveSmallIntegerField(
+        _("status"), choices=Status.choices, default=Status.DRAFT, db_index=True
+    )
+    procedure = models.ForeignKey(
+        "procedures.Procedure",
+        models.PROTECT,
+        related_name="dossiers",
+        verbose_name=_("procedure"),
+    )
+    procedure_version = models.ForeignKey(
+        "procedures.ProcedureVersion",
+        models.PROTECT,
+        related_name="dossiers",
+        verbose_name=_("procedure version"),
+    )
+    applicant = models.ForeignKey(
+        "identity.Citizen", models.PROTECT, related_name="dossiers", verbose_name=_("applicant")
+    )
+    receiving_agency = models.ForeignKey(
+        "procedures.Agency",
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="dossiers",
+        verbose_name=_("receiving agency"),
+    )
+    channel = models.PositiveSmallIntegerField(
+        _("channel"), choices=Channel.choices, default=Channel.ONLINE
+    )
+    form_schema = models.JSONField(_("form schema used"), default=dict, blank=True)
+    form_data = models.JSONField(_("form data (working copy)"), default=dict, blank=True)
+    submitted_data = models.JSONField(_("form data as submitted"), null=True, blank=True)
+    summary = models.CharField(_("summary"), max_length=1000, blank=True)
+    # NULL (not "") when absent, so the unique constraint ignores dossiers without a key.
+    idempotency_key = models.CharField(max_length=64, null=True, blank=True)  # noqa: DJ001
+    consent_at = models.DateTimeField(_("consent given at"), null=True, blank=True)
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
+    due_at = models.DateTimeField(_("result due at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    returned_at = models.DateTimeField(_("returned at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    revision = models.PositiveIntegerField(_("revision"), default=0)
+
+    class Meta:
+        verbose_name = _("dossier")
+        verbose_name_plural = _("dossiers")
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["applicant", "idempotency_key"], name="unique_submit_per_key"
+            ),
+        ]
+        indexes = [models.Index(fields=["receiving_agency", "status"])]
+
+    def __str__(self) -> str:
+        return self.code or f"draft {self.public_id}"
+
+
+class DossierCounter(models.Model):
+    """Sequence of dossier codes per receiving agency and day (allocated under a row lock)."""
+
+    agency = models.ForeignKey("procedures.Agency", models.PROTECT, related_name="+")
+    day = models.DateField()
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["agency", "day"], name="unique_counter_per_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.agency_id} {self.day} {self.last}"
+
+
+class DossierEvent(models.Model):
+    """One line of the dossier's timeline: who did what, when, from which status to which."""
+
+    dossier = models.ForeignKey(Dossier, models.CASCADE, related_name="events")
+    at = models.DateTimeField(_("time"), auto_now_add=True)
+    action = models.CharField(_("action"), max_length=40)
+    from_status = models.PositiveSmallIntegerField(choices=Status.choices, null=True)
+    to_status = models.PositiveSmallIntegerField(choices=Status.choices, null=True)
+    actor_type = models.CharField(_("actor type"), max_length=10)
+    actor = models.CharField(_("actor"), max_length=255, blank=True)
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+        verbose_name = _("dossier event")
+        verbose_name_plural = _("dossier events")
+
+    def __str__(self) -> str:
+        return f"{self.dossier} {self.action}"
+
+
+class StoredDocument(models.Model):
+    """A file in a citizen's document store (kho dữ liệu): an upload or an electronic result.
+
+    Stored under a server-generated name outside the web root; only served after a check.
+    """
+
+    class Source(models.TextChoices):
+        UPLOAD = "upload", _("Uploaded by the citizen")
+        RESULT = "result", _("Electronic result")
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    owner = models.ForeignKey(
+        "identity.Citizen", models.PROTECT, related_name="documents", verbose_name=_("owner")
+    )
+    source = models.CharField(_("source"), max_length=8, choices=Source.choices)
+    title = models.CharField(_("title"), max_length=255)
+    original_name = models.CharField(_("file name"), max_length=255)
+    storage_name = models.CharField(max_length=100, unique=True, editable=False)
+    content_type = models.CharField(_("type"), max_length=40)
+    size = models.PositiveIntegerField(_("size (bytes)"))
+    sha256 = models.CharField(max_length=64)
+    created_at = models.DateTimeField(_("added at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("stored document")
+        verbose_name_plural = _("stored documents")
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class DossierDocument(models.Model):
+    """A document attached to a dossier's slot; ``reused`` when taken from the store."""
+
+    dossier = models.ForeignKey(Dossier, models.CASCADE, related_name="documents")
+    slot_id = models.CharField(_("slot"), max_length=40)
+    stored = models.ForeignKey(StoredDocument, models.PROTECT, related_name="attachments")
+    reused = models.BooleanField(_("reused from the document store"), default=False)
+    added_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["slot_id", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["dossier", "slot_id", "stored"], name="unique_document_per_slot"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.dossier} {self.slot_id}"
+
+
+class DossierFile(models.Model):
+    """A PDF the system produced for a dossier (receipt Mẫu 01, later the other forms)."""
+
+    class Kind(models.TextChoices):
+        RECEIPT = "receipt", _("Receipt (form 01)")
+
+    dossier = models.ForeignKey(Dossier, models.CASCADE, related_name="files")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    storage_name = models.CharField(max_length=100, unique=True)
+    sha256 = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["dossier", "kind"], name="unique_file_kind"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.dossier} {self.kind}"

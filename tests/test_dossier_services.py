@@ -1,0 +1,109 @@
+"""Draft → submit through the dossier services (the views and the API call these)."""
+
+import datetime
+
+import pytest
+from django.contrib.auth import get_user_model
+
+from dossiers import services
+from dossiers.models import DossierDocument, Status, StoredDocument
+from identity.models import Citizen
+from procedures.models import Agency, Procedure
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def citizen():
+    user = get_user_model().objects.create_user("vneid-079085001234")
+    return Citizen.objects.create(
+        user=user,
+        id_number="079085001234",
+        subject="sub-an",
+        full_name="Nguyễn Văn An",
+        birth_date=datetime.date(1985, 3, 12),
+        assurance_level=2,
+        phone="0912345678",
+        ward=Agency.objects.get(code="H29.26743"),
+    )
+
+
+def attach_all_required(dossier, citizen):
+    dossier.refresh_from_db()
+    for slot in services.missing_documents(dossier):
+        stored = StoredDocument.objects.create(
+            owner=citizen, source="upload", title=slot["name"][:50], original_name="a.pdf",
+            storage_name=f"test-{slot['id']}", content_type="application/pdf", size=10,
+            sha256="0" * 64,
+        )  # fmt: skip
+        DossierDocument.objects.create(dossier=dossier, slot_id=slot["id"], stored=stored)
+
+
+def test_draft_is_prefilled_from_the_profile(citizen):
+    dossier = services.start_draft(citizen, Procedure.objects.get(national_code="1.000894"))
+    applicant = dossier.form_data["applicant"]
+    assert applicant["full_name"] == "Nguyễn Văn An"
+    assert applicant["birth_date"] == "1985-03-12"
+    assert applicant["ward"] == "H29.26743"
+    assert dossier.code is None and dossier.status == Status.DRAFT
+    assert dossier.receiving_agency.code == "H29.26743"  # commune procedure: the citizen's ward
+
+
+def test_level_one_account_cannot_start_a_level_two_procedure(citizen):
+    citizen.assurance_level = 1
+    citizen.save()
+    with pytest.raises(services.DossierError, match="2"):
+        services.start_draft(citizen, Procedure.objects.get(national_code="1.000894"))
+
+
+def test_invalid_draft_data_is_kept_and_reported(citizen):
+    dossier = services.start_draft(citizen, Procedure.objects.get(national_code="1.000894"))
+    result = services.save_draft(
+        dossier, citizen, {"applicant": {"full_name": "An", "phone": "12"}}
+    )
+    assert "applicant.phone" in result.errors
+    dossier.refresh_from_db()
+    assert dossier.form_data["applicant"]["phone"] == "12"
+
+
+def test_submit_needs_consent_valid_data_and_documents_then_gives_a_code(citizen):
+    procedure = Procedure.objects.get(national_code="1.000894")
+    dossier = services.start_draft(citizen, procedure)
+    with pytest.raises(services.DossierError) as refused:
+        services.submit(dossier, citizen, idempotency_key="k1", consent=True)
+    assert "applicant.address" in refused.value.errors
+    assert any(key.startswith("documents.") for key in refused.value.errors)
+    with pytest.raises(services.DossierError) as no_consent:
+        services.submit(dossier, citizen, idempotency_key="k1", consent=False)
+    assert "consent" in no_consent.value.errors
+
+    request = {"request": "Đăng ký kết hôn"}
+    case_field = [f for f in dossier.form_schema["sections"][1]["fields"] if f["id"] == "case"]
+    if case_field:
+        request["case"] = case_field[0]["choices"][0]["value"]
+    services.save_draft(
+        dossier,
+        citizen,
+        {
+            "applicant": {**dossier.form_data["applicant"], "address": "12 Lê Lợi"},
+            "request": request,
+        },
+    )
+    attach_all_required(dossier, citizen)
+    submitted = services.submit(dossier, citizen, idempotency_key="k1", consent=True)
+    today = datetime.date.today()
+    assert submitted.status == Status.SUBMITTED
+    assert submitted.code.startswith(f"H29.26743-{today:%y%m%d}-")
+    assert submitted.procedure_version == procedure.current_version
+    assert submitted.submitted_data["applicant"]["address"] == "12 Lê Lợi"
+
+    again = services.submit(dossier, citizen, idempotency_key="k1", consent=True)
+    assert again.pk == submitted.pk and again.code == submitted.code
+    with pytest.raises(services.Conflict):
+        services.save_draft(submitted, citizen, {"request": {"request": "x"}})
+
+    withdrawn = services.withdraw(submitted, citizen, "Nộp nhầm")
+    assert withdrawn.status == Status.WITHDRAWN
+    with pytest.raises(services.Conflict):
+        services.withdraw(withdrawn, citizen, "again")
+    assert [e.action for e in services.timeline(withdrawn)] == ["submitted", "withdrawn"]
