@@ -307,8 +307,9 @@ class WhoAmIView(APIView):
 
 
 class IsCityAdministrator(BasePermission):
-    """A signed-in superuser, or an official holding the city administrator role who passed the
-    second factor (OTP) in this session, as the back office requires of officials.
+    """A superuser or an official holding the city administrator role, who passed the second
+    factor (OTP) in this session, as the back office requires of officials. A password alone
+    (e.g. a login at /admin/) is not enough to read the audit log through the API.
 
     Kept here rather than shared with the back office's access rules so that this API does not
     depend on them; the rule is small. A citizen account never qualifies.
@@ -320,11 +321,11 @@ class IsCityAdministrator(BasePermission):
             return False
         if hasattr(user, "citizen"):
             return False
-        if user.is_superuser:
-            return True
         verified = getattr(user, "is_verified", None)
-        return bool(verified and verified()) and (
-            StaffRole.objects.filter(user=user, role=Role.CITY_ADMIN).exists()
+        if not (verified and verified()):
+            return False
+        return (
+            user.is_superuser or StaffRole.objects.filter(user=user, role=Role.CITY_ADMIN).exists()
         )
 
 

@@ -38,6 +38,7 @@ PROVINCE_CODES: frozenset[str] = frozenset(
 )  # fmt: skip
 
 # Century/gender digit → (first year of the century, gender). Even digits are men.
+# Circular 07/2016/TT-BCA art. 7: 0/1 = 1900s, 2/3 = 2000s, … 8/9 = 2300s.
 CENTURY_DIGITS: dict[int, tuple[int, str]] = {
     0: (1900, "male"),
     1: (1900, "female"),
@@ -47,8 +48,8 @@ CENTURY_DIGITS: dict[int, tuple[int, str]] = {
     5: (2100, "female"),
     6: (2200, "male"),
     7: (2200, "female"),
-    8: (1800, "male"),
-    9: (1800, "female"),
+    8: (2300, "male"),
+    9: (2300, "female"),
 }
 
 MALE = "male"

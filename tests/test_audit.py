@@ -231,7 +231,7 @@ def test_citizen_personal_data_is_read_only_in_the_admin(client):
 def test_identity_admin_pages_open(client, page):
     make_citizen()
     make_official("with.role", role=Role.RECEPTION)
-    client.force_login(User.objects.create_superuser("root", "root@example.com", PASSWORD))
+    verified_login(client, User.objects.create_superuser("root", "root@example.com", PASSWORD))
     assert client.get(page).status_code == 200
 
 
@@ -274,9 +274,25 @@ def test_officials_need_the_city_admin_role_and_a_second_factor(client):
     assert client.get(AUDIT).status_code == 200
 
 
+def verified_login(client, user):
+    """Log in as if the password and the one-time code had both been checked."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.create(user=user, name="test", confirmed=True)
+    client.force_login(user)
+    session = client.session
+    session["otp_device_id"] = device.persistent_id
+    session.save()
+
+
+def test_a_password_only_superuser_cannot_read_the_log_through_the_api(client):
+    client.force_login(User.objects.create_superuser("root", "root@example.com", PASSWORD))
+    assert client.get("/api/v1/audit/").status_code == 403
+
+
 def test_a_superuser_reads_the_log_newest_first_in_utc(client):
     root = User.objects.create_superuser("root", "root@example.com", PASSWORD)
-    client.force_login(root)  # writes a LOGIN row
+    verified_login(client, root)  # writes a LOGIN row
     audit.record(Action.TOKEN_ISSUED, actor_type="machine", actor="national-portal")
 
     body = client.get(AUDIT).json()
@@ -302,7 +318,7 @@ def test_a_superuser_reads_the_log_newest_first_in_utc(client):
 @pytest.fixture
 def admin_client_with_events(client):
     root = User.objects.create_superuser("root", "root@example.com", PASSWORD)
-    client.force_login(root)
+    verified_login(client, root)
     for index in range(5):
         audit.record(Action.TOKEN_ISSUED, actor_type="machine", actor=f"client-{index}")
     audit.record(Action.LOGIN_FAILED, actor_type="anonymous", actor="", detail={"username": "x"})

@@ -5,8 +5,21 @@ from __future__ import annotations
 import datetime
 
 import pytest
+from django.utils import translation
 
 from identity.idnumber import PROVINCE_CODES, consistency_problem, parse_id_number
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """The reasons are asserted on their English text; Vietnamese is checked below."""
+    with translation.override("en"):
+        yield
+
+
+def test_reasons_are_translated_to_vietnamese():
+    with translation.override("vi"):
+        assert parse_id_number("").reason == "Chưa có số định danh cá nhân."
 
 
 def test_a_hcmc_number_is_read_into_its_parts():
@@ -28,8 +41,8 @@ def test_a_hcmc_number_is_read_into_its_parts():
         ("5", 2100, "female"),
         ("6", 2200, "male"),
         ("7", 2200, "female"),
-        ("8", 1800, "male"),
-        ("9", 1800, "female"),
+        ("8", 2300, "male"),
+        ("9", 2300, "female"),
     ],
 )
 def test_the_fourth_digit_gives_century_and_gender(digit, century, gender):

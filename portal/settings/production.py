@@ -6,14 +6,20 @@
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import DATABASE_URL, REDIS_URL, SECRET_KEY
-from .env import env_bool, env_int
+from .base import DATABASE_URL, REDIS_URL, SECRET_KEY, VNEID_CLIENT_SECRET
+from .env import env, env_bool, env_int
 
 DEBUG = False
 if SECRET_KEY.startswith("insecure-") or len(SECRET_KEY) < 50:
     raise ImproperlyConfigured("SECRET_KEY must be set to a random value of 50+ characters.")
 if not DATABASE_URL or not REDIS_URL:
     raise ImproperlyConfigured("DATABASE_URL and REDIS_URL must be set in production.")
+if len(env("MACHINE_TOKEN_SECRET")) < 50:
+    raise ImproperlyConfigured(
+        "MACHINE_TOKEN_SECRET must be set to a random value of 50+ characters."
+    )
+if VNEID_CLIENT_SECRET == "hcmc-portal-demo-secret":  # noqa: S105 - refusing the demo value
+    raise ImproperlyConfigured("VNEID_CLIENT_SECRET must be the secret VNeID issued to the portal.")
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)

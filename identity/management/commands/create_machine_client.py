@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from identity.machine import ensure_client
+from identity.models import MachineClient
 
 
 class Command(BaseCommand):
@@ -36,6 +37,10 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, client_id: str, name: str | None, scopes: str, **options):
+        existing = MachineClient.objects.filter(client_id=client_id).first()
+        if existing is not None:  # options not given keep what the client has
+            name = name or existing.name
+            scopes = scopes or " ".join(existing.scopes)
         try:
             client, secret = ensure_client(
                 client_id,

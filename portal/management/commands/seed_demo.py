@@ -103,7 +103,10 @@ class Command(BaseCommand):
 
         self.stdout.write("")
         self.stdout.write(self.style.SUCCESS("Demo data is ready."))
-        self.stdout.write("City administrator (quản trị viên thành phố):")
+        self.stdout.write(
+            "Django administrator (superuser, /admin/ only; the back office's city "
+            "administrator is thanhpho.quantri):"
+        )
         self.stdout.write(f"  username: {ADMIN_USERNAME}")
         if created:
             self.stdout.write(f"  password: {password}")
