@@ -43,6 +43,10 @@ class Conflict(DossierError):
     """The dossier is no longer in the state the request expected."""
 
 
+class KeyReused(DossierError):
+    """An idempotency key sent again with a different dossier."""
+
+
 # --- reading ----------------------------------------------------------------------------------
 
 
@@ -222,10 +226,14 @@ def submit(dossier: Dossier, citizen: Citizen, *, idempotency_key: str, consent:
         raise DossierError(_("The request has no valid submission key; reload the page."))
     with transaction.atomic():
         done = Dossier.objects.filter(applicant=citizen, idempotency_key=idempotency_key).first()
+        if done is not None and done.pk != dossier.pk:
+            raise KeyReused(_("This submission key was already used for another dossier."))
         if done is not None:
             return done
         locked = Dossier.objects.select_for_update().get(pk=dossier.pk, applicant=citizen)
         if locked.status != Status.DRAFT:
+            if locked.idempotency_key == idempotency_key:
+                return locked  # a concurrent resend of the same request won the lock first
             raise Conflict(_("This dossier has already been submitted."))
         if not consent:
             raise DossierError(

@@ -40,7 +40,7 @@ def attach_all_required(dossier, citizen):
 
 
 def test_draft_is_prefilled_from_the_profile(citizen):
-    dossier = services.start_draft(citizen, Procedure.objects.get(national_code="1.000894"))
+    dossier = services.start_draft(citizen, Procedure.objects.get(national_code="1.004884"))
     applicant = dossier.form_data["applicant"]
     assert applicant["full_name"] == "Nguyễn Văn An"
     assert applicant["birth_date"] == "1985-03-12"
@@ -53,11 +53,11 @@ def test_level_one_account_cannot_start_a_level_two_procedure(citizen):
     citizen.assurance_level = 1
     citizen.save()
     with pytest.raises(services.DossierError, match="2"):
-        services.start_draft(citizen, Procedure.objects.get(national_code="1.000894"))
+        services.start_draft(citizen, Procedure.objects.get(national_code="1.004884"))
 
 
 def test_invalid_draft_data_is_kept_and_reported(citizen):
-    dossier = services.start_draft(citizen, Procedure.objects.get(national_code="1.000894"))
+    dossier = services.start_draft(citizen, Procedure.objects.get(national_code="1.004884"))
     result = services.save_draft(
         dossier, citizen, {"applicant": {"full_name": "An", "phone": "12"}}
     )
@@ -67,7 +67,7 @@ def test_invalid_draft_data_is_kept_and_reported(citizen):
 
 
 def test_submit_needs_consent_valid_data_and_documents_then_gives_a_code(citizen):
-    procedure = Procedure.objects.get(national_code="1.000894")
+    procedure = Procedure.objects.get(national_code="1.004884")
     dossier = services.start_draft(citizen, procedure)
     with pytest.raises(services.DossierError) as refused:
         services.submit(dossier, citizen, idempotency_key="k1", consent=True)
@@ -77,7 +77,7 @@ def test_submit_needs_consent_valid_data_and_documents_then_gives_a_code(citizen
         services.submit(dossier, citizen, idempotency_key="k1", consent=False)
     assert "consent" in no_consent.value.errors
 
-    request = {"request": "Đăng ký kết hôn"}
+    request = {"request": "Đăng ký lại khai sinh"}
     case_field = [f for f in dossier.form_schema["sections"][1]["fields"] if f["id"] == "case"]
     if case_field:
         request["case"] = case_field[0]["choices"][0]["value"]
@@ -107,3 +107,15 @@ def test_submit_needs_consent_valid_data_and_documents_then_gives_a_code(citizen
     with pytest.raises(services.Conflict):
         services.withdraw(withdrawn, citizen, "again")
     assert [e.action for e in services.timeline(withdrawn)] == ["submitted", "withdrawn"]
+
+
+def test_a_submission_key_cannot_be_reused_for_another_dossier(citizen):
+    procedure = Procedure.objects.get(national_code="1.004884")
+    first = services.start_draft(citizen, procedure)
+    second = services.start_draft(citizen, procedure)
+    first.idempotency_key = "shared-key"
+    first.save(update_fields=["idempotency_key"])
+    with pytest.raises(services.KeyReused):
+        services.submit(second, citizen, idempotency_key="shared-key", consent=True)
+    second.refresh_from_db()
+    assert second.status == Status.DRAFT and second.code is None
