@@ -1,3 +1,26 @@
-from django.urls import path  # noqa: F401
+"""Dossier endpoints under /api/v1/ (``ref``: a dossier code or a draft's public_id)."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from . import api
+
+urlpatterns = [
+    path("dossiers/", api.DossierListView.as_view(), name="api-dossier-list"),
+    path("dossiers/<str:ref>/", api.DossierDetailView.as_view(), name="api-dossier-detail"),
+    path(
+        "dossiers/<str:ref>/documents/",
+        api.DossierDocumentsView.as_view(),
+        name="api-dossier-documents",
+    ),
+    path(
+        "dossiers/<str:ref>/documents/<int:document_id>/",
+        api.DossierDocumentView.as_view(),
+        name="api-dossier-document",
+    ),
+    path("dossiers/<str:ref>/submit", api.DossierSubmitView.as_view(), name="api-dossier-submit"),
+    path(
+        "dossiers/<str:ref>/withdraw",
+        api.DossierWithdrawView.as_view(),
+        name="api-dossier-withdraw",
+    ),
+]

@@ -1,3 +1,14 @@
-from django.urls import path  # noqa: F401
+"""Following a dossier (mounted at the site root, after ``dossiers.urls_apply``)."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from . import views_tracking
+
+app_name = "tracking"
+
+urlpatterns = [
+    path("dossiers/<str:code>/", views_tracking.dossier_detail, name="detail"),
+    path("dossiers/<str:code>/receipt.pdf", views_tracking.receipt_pdf, name="receipt"),
+    path("dossiers/<str:code>/withdraw/", views_tracking.withdraw, name="withdraw"),
+    path("lookup/", views_tracking.lookup, name="lookup"),
+]

@@ -96,6 +96,7 @@ def account(request: HttpRequest) -> HttpResponse:
     else:
         form = ContactForm(instance=citizen)
         status = 200
-    return render(
-        request, "identity/account.html", {"citizen": citizen, "form": form}, status=status
-    )
+    from dossiers.uploads import stored_documents_of  # dossiers depends on identity
+
+    context = {"citizen": citizen, "form": form, "documents": stored_documents_of(citizen)}
+    return render(request, "identity/account.html", context, status=status)

@@ -348,7 +348,15 @@ def test_detail_runs_a_constant_number_of_queries(client):
     assert counts[0] <= 7
 
 
-def test_detail_does_not_link_to_the_apply_page_yet(client):
-    html = client.get("/procedures/1.001193/").content.decode()
-    assert "/apply/" not in html
-    assert "VNeID" in html
+def test_detail_links_to_online_filing_only_where_a_channel_is_online(client):
+    online = Procedure.objects.filter(online_level__in=["full", "partial"]).first()
+    offline = Procedure.objects.filter(online_level="none").first()
+    assert (
+        f"/procedures/{online.national_code}/apply/"
+        in client.get(f"/procedures/{online.national_code}/").content.decode()
+    )
+    assert "/apply/" not in client.get(f"/procedures/{offline.national_code}/").content.decode()
+
+
+def test_home_links_to_the_dossier_lookup(client):
+    assert 'href="/lookup/"' in client.get("/").content.decode()

@@ -124,6 +124,8 @@ else:
     }
     CELERY_RESULT_BACKEND = f"file://{_broker_dir / 'results'}"
 CELERY_TASK_DEFAULT_QUEUE = "default"
+# Slow or external work runs on its own queue so it cannot starve the rest.
+CELERY_TASK_ROUTES = {"dossiers.render_*": {"queue": "documents"}}
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
@@ -245,6 +247,9 @@ SPECTACULAR_SETTINGS = {
 }
 
 # --- Portal ----------------------------------------------------------------------------------
+# Public dossier lookup (/lookup/): attempts allowed per address and per code within the window.
+LOOKUP_MAX_ATTEMPTS = env_int("LOOKUP_MAX_ATTEMPTS", 10)
+LOOKUP_WINDOW_SECONDS = env_int("LOOKUP_WINDOW_SECONDS", 600)
 # City code of HCMC in the national agency code list (QĐ 20/2020/QĐ-TTg).
 PORTAL_CITY_CODE = env("PORTAL_CITY_CODE", "H29")
 SANDBOX_URL = env("SANDBOX_URL", "http://127.0.0.1:8100")

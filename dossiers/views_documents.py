@@ -1,0 +1,219 @@
+"""Citizen pages for documents: the documents step of a draft, and downloading stored files.
+
+The documents step lists each document slot that applies to the draft (only the chosen case's)
+with what is attached, an upload form and a choice from the citizen's document store. It works
+without JavaScript: every action is a POST that comes back to the same page. The views only
+check who is asking and call :mod:`dossiers.uploads`.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
+from django.views.decorators.http import require_http_methods, require_safe
+
+from identity.citizens import citizen_of
+from identity.models import Citizen
+
+from . import services, uploads
+from .models import Dossier, Status, StoredDocument
+
+# Room for the other form fields and multipart boundaries around the largest allowed file.
+REQUEST_MARGIN_BYTES = 1024 * 1024
+
+
+def _login_redirect(request: HttpRequest) -> HttpResponse:
+    query = urlencode({"next": request.get_full_path()})
+    return redirect(f"{reverse('citizen:vneid-login')}?{query}")
+
+
+def _draft_of(request: HttpRequest, public_id: Any) -> tuple[Citizen, Dossier]:
+    """The requesting citizen and their own dossier; 404 for everyone and everything else."""
+    citizen = citizen_of(request.user)
+    if citizen is None:
+        raise Http404
+    try:
+        dossier = services.get_for_citizen(citizen, public_id=public_id)
+    except Dossier.DoesNotExist:
+        raise Http404 from None
+    return citizen, dossier
+
+
+# --- the documents step -----------------------------------------------------------------------
+
+
+@csrf_exempt  # checked by _documents_step, after the size of the request body was looked at
+@require_http_methods(["GET", "POST"])
+def documents_step(request: HttpRequest, public_id: Any) -> HttpResponse:
+    """Refuse an oversized request before Django reads its body, then handle it."""
+    if not request.user.is_authenticated:
+        return _login_redirect(request)
+    if request.method == "POST":
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        if length > uploads.HARD_CAP_BYTES + REQUEST_MARGIN_BYTES:
+            citizen, dossier = _draft_of(request, public_id)
+            general = _("The file is too large: no document may exceed %(limit)s MB.") % {
+                "limit": uploads.HARD_CAP_BYTES // uploads.MB
+            }
+            return _render(request, citizen, dossier, general=general, status=413)
+    return _documents_step(request, public_id)
+
+
+@never_cache
+@csrf_protect
+def _documents_step(request: HttpRequest, public_id: Any) -> HttpResponse:
+    citizen, dossier = _draft_of(request, public_id)
+    if request.method == "GET":
+        return _render(request, citizen, dossier)
+
+    action = request.POST.get("action", "upload")
+    slot_id = request.POST.get("slot_id", "")
+    try:
+        if action == "remove":
+            uploads.detach(dossier, citizen, request.POST.get("document"))
+            done = _("The document was removed from the dossier. It stays in your documents.")
+        elif action == "reuse":
+            chosen = request.POST.get("stored", "")
+            if not chosen:
+                raise services.DossierError(_("Choose one of your documents."))
+            uploads.reuse_document(dossier, citizen, slot_id, chosen)
+            done = _("The document from your documents was attached.")
+        else:
+            uploaded = request.FILES.get("file")
+            if uploaded is None:
+                raise services.DossierError(_("Choose a file to upload."))
+            uploads.attach_upload(dossier, citizen, slot_id, uploaded)
+            done = _("The file “%(name)s” was uploaded and attached.") % {
+                "name": uploads.display_name(uploaded.name)
+            }
+    except services.Conflict as conflict:
+        dossier.refresh_from_db()
+        return _render(request, citizen, dossier, general=conflict.message, status=409)
+    except services.DossierError as refused:
+        slots = {slot["id"] for slot in services.active_document_slots(dossier)}
+        if slot_id in slots:
+            return _render(request, citizen, dossier, errors={slot_id: refused.message}, status=400)
+        return _render(request, citizen, dossier, general=refused.message, status=400)
+    messages.success(request, done)
+    anchor = f"#slot-{slot_id}" if slot_id else ""
+    return redirect(reverse("documents:step", args=[dossier.public_id]) + anchor)
+
+
+def _render(
+    request: HttpRequest,
+    citizen: Citizen,
+    dossier: Dossier,
+    *,
+    errors: dict[str, str] | None = None,
+    general: str = "",
+    status: int = 200,
+) -> HttpResponse:
+    errors = errors or {}
+    by_slot: dict[str, list] = defaultdict(list)
+    for document in services.attached(dossier):
+        by_slot[document.slot_id].append(document)
+    store = list(uploads.stored_documents_of(citizen))
+    rows = []
+    active = services.active_document_slots(dossier)
+    for slot in active:
+        accept = uploads.slot_accept(slot)
+        limit = uploads.limit_bytes(uploads.slot_max_size_mb(slot))
+        here = by_slot.pop(slot["id"], [])
+        taken = {document.stored_id for document in here}
+        rows.append(
+            {
+                "slot": slot,
+                "types": uploads.types_text(accept),
+                "accept_attr": ",".join(
+                    sorted(
+                        {f".{ext}" for ext, kind in uploads.EXTENSIONS.items() if kind in accept}
+                    )
+                ),
+                "limit_mb": uploads.limit_text(uploads.slot_max_size_mb(slot)),
+                "documents": here,
+                "reusable": [
+                    stored
+                    for stored in store
+                    if stored.pk not in taken
+                    and uploads.kind_of(stored) in accept
+                    and stored.size <= limit
+                ],
+                "error": errors.get(slot["id"], ""),
+            }
+        )
+    context = _steps(dossier)
+    others = [document for documents in by_slot.values() for document in documents]
+    sections = dossier.form_schema.get("sections") or []
+    context |= {
+        "dossier": dossier,
+        "procedure": dossier.procedure,
+        "rows": rows,
+        "others": others,
+        "general": general,
+        "editable": dossier.status == Status.DRAFT,
+        "missing": services.missing_documents(dossier) if dossier.status == Status.DRAFT else [],
+        "back_url": (
+            f"/dossiers/drafts/{dossier.public_id}/step/{sections[-1]['id']}/" if sections else ""
+        ),
+        "review_url": f"/dossiers/drafts/{dossier.public_id}/review/",
+        "dossier_url": f"/dossiers/{dossier.code}/" if dossier.code else "",
+    }
+    return render(request, "dossiers/documents_step.html", context, status=status)
+
+
+def _steps(dossier: Dossier) -> dict:
+    """The wizard's step indicator, when the wizard provides one (it owns the other steps)."""
+    try:
+        from .views_apply import steps_of
+    except ImportError:
+        return {}
+    steps = steps_of(dossier)
+    keys = [step.key for step in steps]
+    if "documents" not in keys:
+        return {}
+    return {
+        "steps": steps,
+        "current": "documents",
+        "step_number": keys.index("documents") + 1,
+        "step_count": len(steps),
+    }
+
+
+# --- downloading ------------------------------------------------------------------------------
+
+
+@require_safe
+def download(request: HttpRequest, public_id: Any) -> HttpResponse:
+    """Stream a stored document to someone allowed to read it; 404 for anyone else, so the
+    answer never confirms that a document exists."""
+    if not request.user.is_authenticated:
+        return _login_redirect(request)
+    stored = StoredDocument.objects.filter(public_id=public_id).first()
+    if stored is None or not uploads.can_read(request.user, stored):
+        raise Http404
+    try:
+        handle = uploads.open_stored(stored)
+    except OSError:
+        raise Http404 from None
+    response = FileResponse(
+        handle,
+        as_attachment=True,
+        filename=uploads.download_name(stored),
+        content_type=stored.content_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store, max-age=0"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
