@@ -20,6 +20,8 @@ CATEGORY_GROUP = re.compile(
     r"phải nộp|xuất trình|lưu ý|chứng từ|thành phần hồ sơ|giấy tờ", re.IGNORECASE
 )
 SHOWN_ONLY_GROUP = re.compile(r"xuất trình|lưu ý", re.IGNORECASE)
+# The declaration (tờ khai) itself is what the citizen fills in online: no upload needed.
+REPLACED_BY_EFORM = re.compile(r"^tờ khai|điện tử tương tác", re.IGNORECASE)
 OPTIONAL_DOCUMENT = re.compile(r"nếu có|^trường hợp|trong trường hợp|^đối với", re.IGNORECASE)
 
 
@@ -65,8 +67,10 @@ def document_slots(version) -> tuple[list[dict], list[dict]]:
     case_of = {name: f"case_{index + 1}" for index, name in enumerate(case_groups)}
     slots = []
     for document in documents:
+        name = document.name.strip()
         optional = bool(
-            OPTIONAL_DOCUMENT.search(document.name.strip())
+            OPTIONAL_DOCUMENT.search(name)
+            or REPLACED_BY_EFORM.search(name)
             or (document.group and SHOWN_ONLY_GROUP.search(document.group))
         )
         slot = {

@@ -144,3 +144,13 @@ def test_generated_form_offers_the_cases_of_the_procedure():
     cased = [doc for doc in schema["documents"] if "case" in doc]
     assert len(cased) == len(grouped)
     assert schema["sections"][0]["fields"][0]["prefill"] == "profile.full_name"
+
+
+@pytest.mark.django_db
+def test_birth_registration_asks_to_upload_only_what_the_eform_does_not_replace():
+    version = Procedure.objects.get(national_code="1.001193").current_version
+    required = [slot["name"] for slot in build_schema(version)["documents"] if slot["required"]]
+    assert any(name.startswith("Giấy chứng sinh") for name in required)
+    assert not any(name.lower().startswith("tờ khai") for name in required)
+    assert not any("điện tử tương tác" in name for name in required)
+    assert len(required) <= 3

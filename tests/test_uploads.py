@@ -120,7 +120,7 @@ def test_a_jpeg_named_png_is_refused(citizen):
 
 
 def test_an_empty_file_is_refused(citizen, private_root):
-    with pytest.raises(services.DossierError, match="empty") as refused:
+    with pytest.raises(services.DossierError, match="không có nội dung") as refused:
         uploads.store_upload(citizen, upload("trong.pdf", b""), **PDF_ONLY)
     assert "trong.pdf" in refused.value.message
     assert files_in(private_root) == []
