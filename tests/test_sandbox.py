@@ -8,17 +8,14 @@ from __future__ import annotations
 
 import ast
 import json
-import os
-import socket
-import subprocess
-import sys
-import time
 import urllib.error
 import urllib.request
 from pathlib import Path
 
 import pytest
 from django.conf import settings
+
+from tests.sandbox_process import free_port, manage, sandbox_env, serving
 
 ROOT = Path(__file__).resolve().parent.parent
 PORTAL_PACKAGES = ["portal", "procedures", "dossiers", "payments", "identity", "sync", "reports"]
@@ -74,12 +71,6 @@ def test_sandbox_never_imports_portal_code():
     assert {path: names for path, names in offenders.items() if names} == {}
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def _get(url: str) -> tuple[int, str, str]:
     with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310 - local http only
         return response.status, response.headers.get_content_type(), response.read().decode()
@@ -89,54 +80,14 @@ def _get(url: str) -> tuple[int, str, str]:
 def sandbox_url(tmp_path_factory):
     """Migrate a throw-away sandbox database and serve the sandbox from it."""
     var = tmp_path_factory.mktemp("sandbox-var")
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "sandbox.settings",
-        "SANDBOX_VAR_DIR": str(var),
-        "SANDBOX_DATABASE_URL": f"sqlite:///{var / 'sandbox.sqlite3'}",
-        "SANDBOX_URL": url,
-        "PYTHONUNBUFFERED": "1",
-    }
-    manage = [sys.executable, str(ROOT / "manage.py")]
-    migrated = subprocess.run(
-        [*manage, "migrate", "--noinput"], env=env, capture_output=True, text=True, timeout=120
-    )
+    url = f"http://127.0.0.1:{free_port()}"
+    env = sandbox_env(var, url)
+    migrated = manage(env, "migrate", "--noinput", timeout=120)
     assert migrated.returncode == 0, migrated.stdout + migrated.stderr
     assert "sessions" in migrated.stdout
     assert "vneid" in migrated.stdout and "oauth2_provider" in migrated.stdout
-
-    log_path = var / "runserver.log"
-    with log_path.open("w") as log:
-        server = subprocess.Popen(
-            [*manage, "runserver", f"127.0.0.1:{port}", "--noreload"],
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            cwd=ROOT,
-        )
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            if server.poll() is not None:
-                pytest.fail(f"the sandbox exited early:\n{log_path.read_text()}")
-            try:
-                _get(f"{url}/healthz")
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    pytest.fail(f"the sandbox did not answer in 60 s:\n{log_path.read_text()}")
-                time.sleep(0.2)
+    with serving(env, var, url):
         yield url
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
-        print(log_path.read_text())  # shown only when a test of this module fails
 
 
 def test_sandbox_healthz_answers_ok(sandbox_url):

@@ -9,12 +9,8 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import os
 import secrets
-import socket
 import subprocess
-import sys
-import time
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
@@ -26,6 +22,8 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jose import jwt
 from jwcrypto.jwk import JWK
+
+from tests.sandbox_process import free_port, manage, sandbox_env, serving
 
 ROOT = Path(__file__).resolve().parent.parent
 CLIENT_ID = "hcmc-portal"
@@ -84,12 +82,6 @@ SAI = {
 DEMO_CITIZENS = [AN, BICH, KHOA, HA, VIET, SAI]
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @dataclass
 class Sandbox:
     url: str
@@ -101,14 +93,7 @@ class Sandbox:
         return f"{self.url}/vneid"
 
     def manage(self, *args: str, **env: str) -> subprocess.CompletedProcess:
-        return subprocess.run(
-            [sys.executable, str(ROOT / "manage.py"), *args],
-            env={**self.env, **env},
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
+        return manage({**self.env, **env}, *args, timeout=120)
 
     def discovery(self) -> dict:
         response = requests.get(f"{self.issuer}/.well-known/openid-configuration", timeout=5)
@@ -125,60 +110,13 @@ class Sandbox:
 def sandbox(tmp_path_factory) -> Sandbox:
     """A migrated, seeded sandbox served by ``runserver`` on a free port for the whole session."""
     var = tmp_path_factory.mktemp("sandbox-vneid-var")
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
-    env = {key: value for key, value in os.environ.items() if not key.startswith("SANDBOX_VNEID_")}
-    env.update(
-        {
-            "DJANGO_SETTINGS_MODULE": "sandbox.settings",
-            "SANDBOX_VAR_DIR": str(var),
-            "SANDBOX_DATABASE_URL": f"sqlite:///{var / 'sandbox.sqlite3'}",
-            "SANDBOX_URL": url,
-            "SANDBOX_PORTAL_URL": f"{PORTAL_URL}/",
-            "PYTHONUNBUFFERED": "1",
-        }
-    )
-    box = Sandbox(url=url, env=env, var=var)
+    url = f"http://127.0.0.1:{free_port()}"
+    box = Sandbox(url=url, env=sandbox_env(var, url, portal_url=f"{PORTAL_URL}/"), var=var)
     for command in (["migrate", "--noinput"], ["seed_sandbox"]):
         done = box.manage(*command)
         assert done.returncode == 0, done.stdout + done.stderr
-
-    log_path = var / "runserver.log"
-    with log_path.open("w") as log:
-        server = subprocess.Popen(
-            [
-                sys.executable,
-                str(ROOT / "manage.py"),
-                "runserver",
-                f"127.0.0.1:{port}",
-                "--noreload",
-            ],
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            cwd=ROOT,
-        )
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            if server.poll() is not None:
-                pytest.fail(f"the sandbox exited early:\n{log_path.read_text()}")
-            try:
-                requests.get(f"{url}/healthz", timeout=2)
-                break
-            except requests.ConnectionError:
-                if time.monotonic() > deadline:
-                    pytest.fail(f"the sandbox did not answer in 60 s:\n{log_path.read_text()}")
-                time.sleep(0.2)
+    with serving(box.env, var, url):
         yield box
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
-        print(log_path.read_text())  # shown only when a test fails
 
 
 # --- a minimal relying party ---------------------------------------------------------------

@@ -6,88 +6,32 @@ client ``hcmc-portal`` registered for this test's live portal; the portal is poi
 
 from __future__ import annotations
 
-import os
 import re
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 
 import pytest
 from django.utils import translation
 from playwright.sync_api import expect
 
-from tests.conftest import ROOT
 from tests.e2e.conftest import DESKTOP, PHONE
 from tests.oidc_provider import isolate_cache
+from tests.sandbox_process import free_port, manage, sandbox_env, serving
 
 AN_ID = "079085001234"
 AN_NAME = "Nguyễn Văn An"
 SAI_ID = "079095001111"  # born 05/05/1998 but the number says 1995: refused on purpose
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def sandbox(live_server, tmp_path_factory):
     """The sandbox on a free port, its VNeID client registered for ``live_server``."""
     var = tmp_path_factory.mktemp("sandbox-vneid")
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "sandbox.settings",
-        "SANDBOX_VAR_DIR": str(var),
-        "SANDBOX_DATABASE_URL": f"sqlite:///{var / 'sandbox.sqlite3'}",
-        "SANDBOX_URL": url,
-        "SANDBOX_PORTAL_URL": live_server.url,
-        "PYTHONUNBUFFERED": "1",
-    }
-    env.pop("DATABASE_URL", None)
-    manage = [sys.executable, str(ROOT / "manage.py")]
+    url = f"http://127.0.0.1:{free_port()}"
+    env = sandbox_env(var, url, portal_url=live_server.url)
     for command in (["migrate", "--noinput"], ["seed_sandbox"]):
-        done = subprocess.run(
-            [*manage, *command], env=env, cwd=ROOT, capture_output=True, text=True, timeout=180
-        )
+        done = manage(env, *command)
         assert done.returncode == 0, f"{command}: {done.stdout}{done.stderr}"
-
-    log_path = var / "runserver.log"
-    with log_path.open("w") as log:
-        server = subprocess.Popen(
-            [*manage, "runserver", f"127.0.0.1:{port}", "--noreload"],
-            env=env,
-            cwd=ROOT,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        deadline = time.monotonic() + 60
-        discovery = f"{url}/vneid/.well-known/openid-configuration"
-        while True:
-            if server.poll() is not None:
-                pytest.fail(f"the sandbox exited early:\n{log_path.read_text()}")
-            try:
-                with urllib.request.urlopen(discovery, timeout=5) as response:  # noqa: S310
-                    assert response.status == 200
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    pytest.fail(f"the sandbox did not answer in 60 s:\n{log_path.read_text()}")
-                time.sleep(0.2)
+    with serving(env, var, url, "/vneid/.well-known/openid-configuration"):
         yield url
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
-        print(log_path.read_text())  # shown only when a test of this module fails
 
 
 @pytest.fixture
