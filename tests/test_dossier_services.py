@@ -119,3 +119,27 @@ def test_a_submission_key_cannot_be_reused_for_another_dossier(citizen):
         services.submit(second, citizen, idempotency_key="shared-key", consent=True)
     second.refresh_from_db()
     assert second.status == Status.DRAFT and second.code is None
+
+
+def test_a_new_draft_reuses_answers_of_the_previous_dossier_for_the_same_procedure(citizen):
+    from django.utils import timezone
+
+    from dossiers.models import Dossier
+
+    procedure = Procedure.objects.get(national_code="1.004884")
+    Dossier.objects.create(
+        procedure=procedure,
+        procedure_version=procedure.current_version,
+        applicant=citizen,
+        status=Status.SUBMITTED,
+        code="H29.26743-261120-0001",
+        submitted_at=timezone.now(),
+        submitted_data={
+            "applicant": {"full_name": "Tên cũ", "address": "12 Lê Lợi"},
+            "request": {"request": "Đăng ký lại khai sinh cho con"},
+        },
+    )
+    draft = services.start_draft(citizen, procedure)
+    assert draft.form_data["request"]["request"] == "Đăng ký lại khai sinh cho con"
+    assert draft.form_data["applicant"]["address"] == "12 Lê Lợi"  # the profile has none
+    assert draft.form_data["applicant"]["full_name"] == "Nguyễn Văn An"  # VNeID wins

@@ -17,9 +17,21 @@ from tests.e2e.conftest import PHONE
 
 # The sandbox and the portal pointed at it are the login test's fixtures, reused as they are.
 from tests.e2e.test_citizen_login import AN_ID, log_in_at_sandbox, portal, sandbox  # noqa: F401
+from tests.test_receipt_pdf import assert_in_pdf, pdf_text
 
 BIRTH_REGISTRATION = "1.001193"
 SMALL_PDF = b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n"
+
+
+@pytest.fixture
+def eager_tasks():
+    """Run Celery tasks in the live server's thread: no worker runs in this test (the real
+    worker path is proven in test_submission_concurrency)."""
+    from portal.celery import app
+
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = False
 
 
 def _value_for(field: dict) -> str | None:
@@ -81,9 +93,18 @@ def _no_sideways_scroll(page) -> None:
 @pytest.mark.e2e
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("viewport", [PHONE], ids=["phone-360"])
-def test_citizen_files_a_birth_registration_on_a_phone(page, portal, popular_subset):  # noqa: F811
+def test_citizen_files_a_birth_registration_on_a_phone(
+    page,
+    portal,  # noqa: F811 - the login test's fixture, imported above
+    popular_subset,
+    settings,
+    tmp_path,
+    eager_tasks,
+):
     from dossiers.models import Dossier, Status
     from procedures.importer import import_records
+
+    settings.PRIVATE_STORAGE_ROOT = tmp_path
 
     assert import_records(popular_subset).rejected == []
 
@@ -146,6 +167,21 @@ def test_citizen_files_a_birth_registration_on_a_phone(page, portal, popular_sub
         form.locator("button[type=submit]").click()
         page.wait_for_load_state()
         expect(page.locator(f'[data-slot="{slot["id"]}"]')).to_contain_text(f"{slot['id']}.pdf")
+    # Reuse: an optional slot takes the file already in the document store.
+    optional = [
+        slot
+        for slot in draft.form_schema["documents"]
+        if not slot["required"] and page.locator(f'[data-slot="{slot["id"]}"] select').count()
+    ]
+    assert optional, "no optional slot offers reuse"
+    reuse = page.locator(f'[data-slot="{optional[0]["id"]}"] form').filter(
+        has=page.locator('select[name="stored"]')
+    )
+    reuse.locator('select[name="stored"]').select_option(index=1)
+    reuse.locator("button[type=submit]").click()
+    page.wait_for_load_state()
+    reused = draft.documents.get(slot_id=optional[0]["id"])
+    assert reused.reused is True
     page.locator(f'main a[href="/dossiers/drafts/{draft.public_id}/review/"]').last.click()
     page.wait_for_url(f"{base}/review/")
 
@@ -168,6 +204,16 @@ def test_citizen_files_a_birth_registration_on_a_phone(page, portal, popular_sub
     assert page.url == f"{portal}/dossiers/{dossier.code}/"
     expect(page.locator("main")).to_contain_text(dossier.code)
     assert Dossier.objects.filter(applicant__id_number=AN_ID).exclude(code=None).count() == 1
+
+    # The receipt (Mẫu 01) was rendered after commit; the citizen downloads and reads it.
+    page.reload()
+    receipt_link = page.locator(f'main a[href="/dossiers/{dossier.code}/receipt.pdf"]')
+    expect(receipt_link.first).to_be_visible()
+    receipt = page.request.get(f"{portal}/dossiers/{dossier.code}/receipt.pdf")
+    assert receipt.status == 200 and receipt.body().startswith(b"%PDF-")
+    text = pdf_text(receipt.body())
+    for needle in ("Độc lập - Tự do - Hạnh phúc", "Nguyễn Văn An", dossier.code):
+        assert_in_pdf(needle, text)
 
     # Anyone with the code and the applicant's ID number finds it on the lookup page.
     page.goto(f"{portal}/lookup/")
