@@ -69,3 +69,14 @@ def popular_subset(catalogue_records):
 
     wanted = set(POPULAR_CODES) | {"1.003197", "1.004884", "1.003583", "2.000528", "1.005126"}
     return [record for record in catalogue_records if record["code"] in wanted]
+
+
+def otp_verified_login(client, user):
+    """Log ``user`` in as if the password and the one-time code had both been checked."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.create(user=user, name="test", confirmed=True)
+    client.force_login(user)
+    session = client.session
+    session["otp_device_id"] = device.persistent_id
+    session.save()

@@ -23,7 +23,7 @@ from rest_framework.views import APIView
 from identity import audit
 from identity.models import AuditEvent, Citizen, Role, StaffRole
 from procedures.models import Agency
-from tests.conftest import requires_postgres
+from tests.conftest import otp_verified_login, requires_postgres
 
 pytestmark = pytest.mark.django_db
 
@@ -70,18 +70,27 @@ def rows(action) -> list[AuditEvent]:
 
 
 def test_login_and_logout_of_an_official_are_recorded(client):
-    make_official("official.one")
+    from django_otp.oath import TOTP
 
-    response = client.post(ADMIN_LOGIN, {"username": "official.one", "password": PASSWORD})
+    user = make_official("official.one", role=Role.RECEPTION)
+    device = TOTPDevice.objects.create(user=user, name="app", confirmed=True)
+    response = client.post(
+        "/backoffice/login/",
+        {
+            "username": "official.one",
+            "password": PASSWORD,
+            "otp_token": TOTP(device.bin_key).token(),
+        },
+    )
     assert response.status_code == 302
-    client.post("/admin/logout/")
+    client.post("/backoffice/logout/")
 
     [login] = rows(Action.LOGIN)
     [logout] = rows(Action.LOGOUT)
     assert (login.actor_type, login.actor) == ("official", "official.one")
     assert (logout.actor_type, logout.actor) == ("official", "official.one")
     assert login.ip == "127.0.0.1"
-    assert login.path == "/admin/login/"
+    assert login.path == "/backoffice/login/"
 
 
 def test_a_citizen_is_recorded_by_id_number(client):
@@ -179,7 +188,7 @@ def test_the_database_refuses_update_and_delete():
 
 def test_the_admin_changelist_is_readable_and_offers_no_add_or_delete(client):
     root = User.objects.create_superuser("root", "root@example.com", PASSWORD)
-    client.force_login(root)
+    otp_verified_login(client, root)
     event = audit.record(Action.TOKEN_ISSUED, actor_type="machine", actor="national-portal")
 
     listing = client.get("/admin/identity/auditevent/")
@@ -201,7 +210,7 @@ def test_the_admin_changelist_is_readable_and_offers_no_add_or_delete(client):
 
 
 def test_staff_need_the_view_permission_for_the_audit_log(client):
-    official = make_official("staff.viewer", client=client)
+    official = make_official("staff.viewer", client=client, verified=True)
     assert client.get("/admin/identity/auditevent/").status_code == 403
     official.user_permissions.add(Permission.objects.get(codename="view_auditevent"))
     assert client.get("/admin/identity/auditevent/").status_code == 200
@@ -210,7 +219,7 @@ def test_staff_need_the_view_permission_for_the_audit_log(client):
 def test_citizen_personal_data_is_read_only_in_the_admin(client):
     citizen = make_citizen()
     root = User.objects.create_superuser("root", "root@example.com", PASSWORD)
-    client.force_login(root)
+    otp_verified_login(client, root)
     page = client.get(f"/admin/identity/citizen/{citizen.pk}/change/")
     assert page.status_code == 200
     assert b'name="full_name"' not in page.content
@@ -231,7 +240,7 @@ def test_citizen_personal_data_is_read_only_in_the_admin(client):
 def test_identity_admin_pages_open(client, page):
     make_citizen()
     make_official("with.role", role=Role.RECEPTION)
-    verified_login(client, User.objects.create_superuser("root", "root@example.com", PASSWORD))
+    otp_verified_login(client, User.objects.create_superuser("root", "root@example.com", PASSWORD))
     assert client.get(page).status_code == 200
 
 
@@ -274,17 +283,6 @@ def test_officials_need_the_city_admin_role_and_a_second_factor(client):
     assert client.get(AUDIT).status_code == 200
 
 
-def verified_login(client, user):
-    """Log in as if the password and the one-time code had both been checked."""
-    from django_otp.plugins.otp_totp.models import TOTPDevice
-
-    device = TOTPDevice.objects.create(user=user, name="test", confirmed=True)
-    client.force_login(user)
-    session = client.session
-    session["otp_device_id"] = device.persistent_id
-    session.save()
-
-
 def test_a_password_only_superuser_cannot_read_the_log_through_the_api(client):
     client.force_login(User.objects.create_superuser("root", "root@example.com", PASSWORD))
     assert client.get("/api/v1/audit/").status_code == 403
@@ -292,7 +290,7 @@ def test_a_password_only_superuser_cannot_read_the_log_through_the_api(client):
 
 def test_a_superuser_reads_the_log_newest_first_in_utc(client):
     root = User.objects.create_superuser("root", "root@example.com", PASSWORD)
-    verified_login(client, root)  # writes a LOGIN row
+    otp_verified_login(client, root)  # writes a LOGIN row
     audit.record(Action.TOKEN_ISSUED, actor_type="machine", actor="national-portal")
 
     body = client.get(AUDIT).json()
@@ -318,7 +316,7 @@ def test_a_superuser_reads_the_log_newest_first_in_utc(client):
 @pytest.fixture
 def admin_client_with_events(client):
     root = User.objects.create_superuser("root", "root@example.com", PASSWORD)
-    verified_login(client, root)
+    otp_verified_login(client, root)
     for index in range(5):
         audit.record(Action.TOKEN_ISSUED, actor_type="machine", actor=f"client-{index}")
     audit.record(Action.LOGIN_FAILED, actor_type="anonymous", actor="", detail={"username": "x"})
@@ -406,3 +404,12 @@ def test_a_refusal_already_audited_by_a_permission_class_is_not_recorded_twice(c
     assert client.get("/self-auditing/").status_code == 403
     [denied] = rows(Action.PERMISSION_DENIED)
     assert denied.detail == {"reason": "own"}
+
+
+def test_the_admin_needs_the_one_time_code_too(client):
+    root = User.objects.create_superuser("root", "root@example.com", PASSWORD)
+    client.force_login(root)  # password only
+    response = client.get("/admin/identity/auditevent/")
+    assert response.status_code == 302 and "/admin/login/" in response["Location"]
+    otp_verified_login(client, root)
+    assert client.get("/admin/identity/auditevent/").status_code == 200

@@ -20,6 +20,7 @@ from jose import jwt as jose_jwt
 from identity.jwt import issue_machine_token, verify_machine_token
 from identity.machine import ensure_client
 from identity.models import AuditEvent, MachineClient
+from tests.conftest import otp_verified_login
 
 pytestmark = pytest.mark.django_db
 
@@ -437,7 +438,7 @@ def test_create_machine_client_prints_a_working_secret_once(client):
 @pytest.fixture
 def superuser(client):
     user = get_user_model().objects.create_superuser("root", "root@example.com", "pw-123456789")
-    client.force_login(user)
+    otp_verified_login(client, user)
     return user
 
 

@@ -108,3 +108,21 @@ def test_otp_code_refuses_to_run_without_debug_unless_forced(settings):
         call_command("otp_code", "tuphap.motcua")
     with pytest.raises(CommandError, match="No user"):
         call_command("otp_code", "nobody.here", "--force")
+
+
+def test_the_demo_admin_can_pass_the_admins_one_time_code(client):
+    from django_otp.oath import TOTP
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    out = StringIO()
+    call_command("seed_demo", stdout=out)
+    admin = get_user_model().objects.get(username="admin")
+    device = TOTPDevice.objects.get(user=admin)
+    assert "one-time code secret:" in out.getvalue()
+    response = client.post(
+        "/admin/login/?next=/admin/",
+        {"username": "admin", "password": "demo-Admin-2026", "otp_device": device.persistent_id,
+         "otp_token": TOTP(device.bin_key).token()},
+    )  # fmt: skip
+    assert response.status_code == 302
+    assert client.get("/admin/").status_code == 200

@@ -116,6 +116,13 @@ class Command(BaseCommand):
                 "DEMO_ADMIN_PASSWORD, default "
                 f"{DEFAULT_ADMIN_PASSWORD})"
             )
+        admin_device = TOTPDevice.objects.devices_for_user(
+            get_user_model().objects.get(username=ADMIN_USERNAME), confirmed=True
+        ).first()
+        self.stdout.write(
+            f"  one-time code secret: {base64.b32encode(admin_device.bin_key).decode('ascii')} "
+            f"(or: manage.py otp_code {ADMIN_USERNAME})"
+        )
         self._print_officials(officials, official_password, base)
         self._ensure_machine_client(base)
         self.stdout.write("URLs:")
@@ -163,6 +170,9 @@ class Command(BaseCommand):
         if created:
             user.set_password(password)
             user.save(update_fields=["password"])
+        # /admin/ asks for a one-time code too (django-otp's admin site).
+        if not TOTPDevice.objects.devices_for_user(user, confirmed=True).exists():
+            TOTPDevice.objects.create(user=user, name="Demo authenticator", confirmed=True)
         return created
 
     @transaction.atomic
