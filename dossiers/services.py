@@ -10,7 +10,7 @@ import copy
 from collections.abc import Iterable
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -20,7 +20,7 @@ from identity.idnumber import parse_id_number
 from identity.models import Citizen
 from procedures.eform_builder import build_schema
 from procedures.eforms import Context, FormResult, validate_data
-from procedures.models import Agency, Procedure
+from procedures.models import Agency, OnlineLevel, Procedure
 
 from .codes import allocate_code
 from .models import Channel, Dossier, DossierDocument, DossierEvent, Status
@@ -87,13 +87,19 @@ def _profile_value(citizen: Citizen, attribute: str) -> Any:
     return getattr(citizen, attribute, None) or None
 
 
+PREFILLED_FROM_PREVIOUS = {"applicant"}
+
+
 def prefill(schema: dict, citizen: Citizen, previous: dict | None) -> dict:
-    """Initial data: profile attributes named by ``prefill``, then the previous dossier's values
-    for the same procedure (same section and field ids) where the profile gave nothing."""
+    """Initial data: profile attributes named by ``prefill``, then, for the applicant's own
+    section only, the previous dossier's answers where the profile gave nothing. What the
+    earlier request was about (a child, a plot of land) is never carried over."""
     data: dict[str, dict] = {}
     for section in schema["sections"]:
         values: dict[str, Any] = {}
-        earlier = (previous or {}).get(section["id"]) or {}
+        earlier = {}
+        if section["id"] in PREFILLED_FROM_PREVIOUS:
+            earlier = (previous or {}).get(section["id"]) or {}
         for f in section["fields"]:
             value = None
             source = f.get("prefill", "")
@@ -113,6 +119,8 @@ def start_draft(citizen: Citizen, procedure: Procedure) -> Dossier:
     version = procedure.current_version
     if version is None:
         raise DossierError(_("This procedure is not in force."))
+    if version.online_level == OnlineLevel.NONE:
+        raise DossierError(_("This procedure cannot be filed online; file it at the desk."))
     problem = assurance_problem(citizen, procedure)
     if problem:
         raise DossierError(problem)
@@ -224,6 +232,14 @@ def submit(dossier: Dossier, citizen: Citizen, *, idempotency_key: str, consent:
     """
     if not idempotency_key or len(idempotency_key) > 64:
         raise DossierError(_("The request has no valid submission key; reload the page."))
+    try:
+        return _submit(dossier, citizen, idempotency_key, consent)
+    except IntegrityError as exc:
+        # The same key sent at the same moment for two different drafts: one wins.
+        raise KeyReused(_("This submission key was already used for another dossier.")) from exc
+
+
+def _submit(dossier: Dossier, citizen: Citizen, idempotency_key: str, consent: bool) -> Dossier:
     with transaction.atomic():
         done = Dossier.objects.filter(applicant=citizen, idempotency_key=idempotency_key).first()
         if done is not None and done.pk != dossier.pk:
@@ -249,6 +265,9 @@ def submit(dossier: Dossier, citizen: Citizen, *, idempotency_key: str, consent:
         if errors:
             raise DossierError(_("Some information is missing or not valid."), errors)
 
+        # Files left in slots of another case than the one chosen are not part of the dossier.
+        active = {slot["id"] for slot in active_document_slots(locked, locked.form_data)}
+        locked.documents.exclude(slot_id__in=active).delete()
         now = timezone.now()
         locked.code = allocate_code(locked.receiving_agency, timezone.localdate(now))
         locked.status = Status.SUBMITTED

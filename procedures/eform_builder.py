@@ -69,7 +69,8 @@ def document_slots(version) -> tuple[list[dict], list[dict]]:
     for document in documents:
         name = document.name.strip()
         optional = bool(
-            OPTIONAL_DOCUMENT.search(name)
+            name.endswith(":")  # a heading that introduces the documents listed after it
+            or OPTIONAL_DOCUMENT.search(name)
             or REPLACED_BY_EFORM.search(name)
             or (document.group and SHOWN_ONLY_GROUP.search(document.group))
         )

@@ -297,7 +297,10 @@ def fill_generated(browser, dossier):
 
 def generated_draft(citizen):
     procedure = Procedure.objects.get(national_code=MARRIAGE)
-    return draft_with(citizen, generated_schema(procedure.current_version))
+    schema = generated_schema(procedure.current_version)
+    # At least one document applies whatever the case, so "missing documents" can be shown.
+    next(slot for slot in schema["documents"] if "case" not in slot)["required"] = True
+    return draft_with(citizen, schema)
 
 
 def key_of(page: str) -> str:

@@ -140,6 +140,40 @@ def test_a_new_draft_reuses_answers_of_the_previous_dossier_for_the_same_procedu
         },
     )
     draft = services.start_draft(citizen, procedure)
-    assert draft.form_data["request"]["request"] == "Đăng ký lại khai sinh cho con"
     assert draft.form_data["applicant"]["address"] == "12 Lê Lợi"  # the profile has none
     assert draft.form_data["applicant"]["full_name"] == "Nguyễn Văn An"  # VNeID wins
+    assert "request" not in draft.form_data["request"]  # what the request was about is not
+
+
+def test_a_procedure_without_online_filing_cannot_be_started(citizen):
+    offline = Procedure.objects.filter(online_level="none").first()
+    with pytest.raises(services.DossierError, match="trực tuyến|online"):
+        services.start_draft(citizen, offline)
+
+
+def test_files_in_slots_of_another_case_are_left_out_at_submission(citizen):
+    procedure = Procedure.objects.get(national_code="1.000020")  # a generated form with cases
+    dossier = services.start_draft(citizen, procedure)
+    cases = [f for f in dossier.form_schema["sections"][1]["fields"] if f["id"] == "case"]
+    assert cases, "the procedure should offer cases"
+    chosen, other_case = (choice["value"] for choice in cases[0]["choices"][:2])
+    services.save_draft(
+        dossier,
+        citizen,
+        {
+            "applicant": {**dossier.form_data["applicant"], "address": "12 Lê Lợi"},
+            "request": {"request": "Đề nghị", "case": chosen},
+        },
+    )
+    attach_all_required(dossier, citizen)
+    stray_slot = next(s for s in dossier.form_schema["documents"] if s.get("case") == other_case)
+    stored = StoredDocument.objects.create(
+        owner=citizen, source="upload", title="x", original_name="x.pdf",
+        storage_name="test-stray", content_type="application/pdf", size=1, sha256="0" * 64,
+    )  # fmt: skip
+    DossierDocument.objects.create(dossier=dossier, slot_id=stray_slot["id"], stored=stored)
+
+    submitted = services.submit(dossier, citizen, idempotency_key="k-case", consent=True)
+    assert submitted.code
+    assert not submitted.documents.filter(slot_id=stray_slot["id"]).exists()
+    assert StoredDocument.objects.filter(pk=stored.pk).exists()  # still in the citizen's store
