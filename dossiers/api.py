@@ -41,7 +41,7 @@ from procedures.models import Agency, Procedure
 from procedures.serializers import ErrorSerializer
 
 from . import services, uploads
-from .models import Dossier, Status
+from .models import Dossier, Status, StoredDocument
 from .serializers import (
     STATUS_SCHEMA,
     DossierAttachUploadSerializer,
@@ -54,6 +54,7 @@ from .serializers import (
     DossierUpdateResultSerializer,
     DossierUpdateSerializer,
     DossierWithdrawSerializer,
+    StoredDocumentSerializer,
 )
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
@@ -562,3 +563,30 @@ class DossierWithdrawView(CitizenAPIView):
         given.is_valid(raise_exception=True)
         services.withdraw(dossier, self.citizen, given.validated_data["reason"])
         return Response(self.render_dossier(self.get_dossier(ref)))
+
+
+# --- the document store -------------------------------------------------------------------------
+
+
+class StoredDocumentListView(CitizenAPIView, ListAPIView):
+    """Kho dữ liệu: the citizen's stored documents (uploads and electronic results)."""
+
+    serializer_class = StoredDocumentSerializer
+    pagination_class = DossierPagination
+
+    def get_queryset(self) -> QuerySet[StoredDocument]:
+        return uploads.stored_documents_of(self.citizen)
+
+    @extend_schema(
+        operation_id="document_store_list",
+        summary="List my document store",
+        description=(
+            "Files the citizen uploaded earlier or received as electronic results, newest "
+            "first. Reuse one in a dossier by sending its `id` as `stored_document` to "
+            "POST /api/v1/dossiers/{ref}/documents/."
+        ),
+        responses={200: StoredDocumentSerializer(many=True), 403: ERROR_403},
+        tags=TAGS,
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)

@@ -21,7 +21,15 @@ from rest_framework import serializers
 from procedures.serializers import AgencySerializer
 
 from . import services
-from .models import Channel, Dossier, DossierDocument, DossierEvent, DossierFile, Status
+from .models import (
+    Channel,
+    Dossier,
+    DossierDocument,
+    DossierEvent,
+    DossierFile,
+    Status,
+    StoredDocument,
+)
 
 STATUS_HELP = (
     "National status code (TrangThaiHoSo): 0 draft (ours, never sent anywhere), 1 newly "
@@ -68,6 +76,10 @@ class DossierProcedureSerializer(serializers.Serializer):
 class DossierDocumentSerializer(serializers.ModelSerializer):
     """A file attached to one of the dossier's document slots (thành phần hồ sơ)."""
 
+    stored_document = serializers.UUIDField(
+        source="stored.public_id",
+        help_text="Id of the file in the document store: send it to reuse the file elsewhere.",
+    )
     name = serializers.CharField(source="stored.title", help_text="Title in the document store.")
     original_name = serializers.CharField(
         source="stored.original_name", help_text="File name as uploaded."
@@ -86,6 +98,7 @@ class DossierDocumentSerializer(serializers.ModelSerializer):
         fields = [
             "id",
             "slot_id",
+            "stored_document",
             "name",
             "original_name",
             "size",
@@ -100,6 +113,31 @@ class DossierDocumentSerializer(serializers.ModelSerializer):
     def get_download_url(self, document: DossierDocument) -> str:
         path = reverse("documents:download", args=[document.stored.public_id])
         return _absolute(self.context, path)
+
+
+class StoredDocumentSerializer(serializers.ModelSerializer):
+    """A file in the citizen's document store (kho dữ liệu), reusable in any dossier."""
+
+    id = serializers.UUIDField(source="public_id", help_text="Send as `stored_document` to reuse.")
+    download_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = StoredDocument
+        fields = [
+            "id",
+            "title",
+            "original_name",
+            "content_type",
+            "size",
+            "source",
+            "created_at",
+            "download_url",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_download_url(self, stored: StoredDocument) -> str:
+        return _absolute(self.context, reverse("documents:download", args=[stored.public_id]))
 
 
 class DossierMissingDocumentSerializer(serializers.Serializer):

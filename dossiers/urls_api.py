@@ -6,6 +6,7 @@ from . import api
 
 urlpatterns = [
     path("dossiers/", api.DossierListView.as_view(), name="api-dossier-list"),
+    path("documents/", api.StoredDocumentListView.as_view(), name="api-document-store"),
     path("dossiers/<str:ref>/", api.DossierDetailView.as_view(), name="api-dossier-detail"),
     path(
         "dossiers/<str:ref>/documents/",

@@ -523,3 +523,22 @@ def test_an_anonymous_caller_is_refused(client, submitted):
     assert response.json()["error"]["status"] == response.status_code
     assert client.get(url(submitted["code"])).status_code in (401, 403)
     assert client.post(API, {"procedure": PROCEDURE}).status_code in (401, 403)
+
+
+def test_the_document_store_lists_only_my_files_with_the_id_to_reuse(client, citizen, stranger):
+    client.force_login(citizen.user)
+    draft = start(client)
+    slot = draft["missing_documents"][0]["id"]
+    attached = upload(client, draft["public_id"], slot).json()
+
+    listing = client.get("/api/v1/documents/")
+    assert listing.status_code == 200
+    [stored] = listing.json()["results"]
+    assert stored["id"] == attached["stored_document"]
+    assert stored["original_name"] == "giay-to.pdf" and stored["size"] == len(PDF)
+    assert stored["download_url"].endswith(f"/documents/{stored['id']}/")
+
+    client.force_login(stranger.user)
+    assert client.get("/api/v1/documents/").json()["results"] == []
+    client.logout()
+    assert client.get("/api/v1/documents/").status_code == 403
