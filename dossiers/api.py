@@ -36,9 +36,9 @@ from rest_framework.views import APIView
 from identity.citizens import assurance_problem, citizen_of
 from identity.machine import MachineTokenAuthentication, machine_principal
 from identity.models import Citizen
+from portal.api import ErrorSerializer
 from portal.api import exception_handler as portal_exception_handler
 from procedures.models import Agency, Procedure
-from procedures.serializers import ErrorSerializer
 
 from . import services, uploads
 from .models import Dossier, Status, StoredDocument

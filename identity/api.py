@@ -31,7 +31,7 @@ from rest_framework.permissions import AllowAny, BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from procedures.serializers import ErrorSerializer
+from portal.api import ErrorSerializer
 
 from .machine import (
     HasScopes,

@@ -19,8 +19,8 @@ from rest_framework import serializers
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.generics import ListAPIView, RetrieveAPIView
 
+from portal.api import ErrorSerializer
 from procedures.models import Agency
-from procedures.serializers import ErrorSerializer
 
 from . import access
 from .backoffice import received_procedures

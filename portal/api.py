@@ -10,7 +10,7 @@ a permission class that does audit its own refusal is not doubled here (see
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from rest_framework import exceptions
+from rest_framework import exceptions, serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -86,3 +86,18 @@ def _flatten(errors: Any):
             yield from _flatten(value)
     else:
         yield str(errors)
+
+
+class ErrorBodySerializer(serializers.Serializer):
+    status = serializers.IntegerField(help_text="The HTTP status code.")
+    detail = serializers.CharField(help_text="A message for people, in the request's language.")
+    fields = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()),
+        help_text="Messages per query parameter or field; empty when the error is not about one.",
+    )
+
+
+class ErrorSerializer(serializers.Serializer):
+    """The error shape shared by every endpoint (see ``portal.api.exception_handler``)."""
+
+    error = ErrorBodySerializer()

@@ -16,10 +16,12 @@ from rest_framework.generics import ListAPIView, RetrieveAPIView
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import AllowAny
 
+from portal.api import ErrorSerializer
+
 from .forms import FEE_CHOICES, ProcedureSearchForm
 from .models import Channel, Level, OnlineLevel, Procedure
 from .search import MAX_QUERY_LENGTH, search
-from .serializers import ErrorSerializer, ProcedureDetailSerializer, ProcedureListSerializer
+from .serializers import ProcedureDetailSerializer, ProcedureListSerializer
 
 
 class PageWithTotalPaginator(Paginator):

@@ -207,18 +207,3 @@ class ProcedureDetailSerializer(ProcedureListSerializer):
             "legal_basis",
         ]
         read_only_fields = fields
-
-
-class ErrorBodySerializer(serializers.Serializer):
-    status = serializers.IntegerField(help_text="The HTTP status code.")
-    detail = serializers.CharField(help_text="A message for people, in the request's language.")
-    fields = serializers.DictField(
-        child=serializers.ListField(child=serializers.CharField()),
-        help_text="Messages per query parameter or field; empty when the error is not about one.",
-    )
-
-
-class ErrorSerializer(serializers.Serializer):
-    """The error shape shared by every endpoint (see ``portal.api.exception_handler``)."""
-
-    error = ErrorBodySerializer()
