@@ -13,6 +13,7 @@ from django.utils import translation
 from identity.citizens import assurance_problem
 from identity.models import Citizen, Role, StaffRole
 from procedures.models import Agency, OnlineLevel, Procedure
+from tests.factories import CitizenFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -20,21 +21,7 @@ ACCOUNT = "/account/"
 
 
 def make_citizen(**overrides) -> Citizen:
-    user = get_user_model().objects.create_user(username="vneid-079085001234")
-    user.set_unusable_password()
-    user.save()
-    values = {
-        "user": user,
-        "id_number": "079085001234",
-        "subject": "vneid-sub-an",
-        "full_name": "Nguyễn Văn An",
-        "birth_date": datetime.date(1985, 3, 12),
-        "gender": Citizen.Gender.MALE,
-        "account_type": Citizen.AccountType.CITIZEN,
-        "assurance_level": 2,
-        **overrides,
-    }
-    return Citizen.objects.create(**values)
+    return CitizenFactory(**{"phone": "", "ward": None, **overrides})
 
 
 @pytest.fixture

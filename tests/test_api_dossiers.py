@@ -17,6 +17,7 @@ from identity.jwt import issue_machine_token
 from identity.machine import ensure_client
 from identity.models import Citizen, Role, StaffRole
 from procedures.models import Agency, Procedure
+from tests.factories import CitizenFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -35,15 +36,10 @@ def private_storage(settings, tmp_path):
 
 
 def make_citizen(id_number: str, name: str, *, level: int = 2) -> Citizen:
-    user = get_user_model().objects.create_user(f"vneid-{id_number}")
-    return Citizen.objects.create(
-        user=user,
+    return CitizenFactory(
         id_number=id_number,
-        subject=f"sub-{id_number}",
         full_name=name,
-        birth_date=datetime.date(1985, 3, 12),
         assurance_level=level,
-        phone="0912345678",
         ward=Agency.objects.get(code=WARD),
     )
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime
 import re
 
 import pytest
@@ -16,6 +15,7 @@ from identity.citizens import assurance_problem
 from identity.models import Citizen
 from procedures.eform_builder import applicant_section, generated_schema
 from procedures.models import Agency, Procedure
+from tests.factories import CitizenFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -24,15 +24,10 @@ HOME_WARD = "H29.26743"
 
 
 def make_citizen(id_number="079085001234", name="Nguyễn Văn An", level=2, **extra) -> Citizen:
-    user = get_user_model().objects.create_user(f"vneid-{id_number}")
-    return Citizen.objects.create(
-        user=user,
+    return CitizenFactory(
         id_number=id_number,
-        subject=f"sub-{id_number}",
         full_name=name,
-        birth_date=datetime.date(1985, 3, 12),
         assurance_level=level,
-        phone="0912345678",
         ward=Agency.objects.get(code=HOME_WARD),
         **extra,
     )

@@ -24,6 +24,7 @@ from identity import audit
 from identity.models import AuditEvent, Citizen, Role, StaffRole
 from procedures.models import Agency
 from tests.conftest import otp_verified_login, requires_postgres
+from tests.factories import CitizenFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -42,10 +43,7 @@ def empty_cache():
 
 
 def make_citizen(id_number="079203001234") -> Citizen:
-    user = User.objects.create_user(f"vneid-{id_number}", password=None)
-    return Citizen.objects.create(
-        user=user, id_number=id_number, subject=f"sub-{id_number}", full_name="Nguyễn Văn An"
-    )
+    return CitizenFactory(id_number=id_number, birth_date=None, gender="", phone="", ward=None)
 
 
 def make_official(username="tuphap.quantri", role=None, verified=False, client=None):

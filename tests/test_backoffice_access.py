@@ -9,8 +9,9 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from identity import access
 from identity.backoffice import received_procedures
-from identity.models import AuditEvent, Citizen, Role, StaffRole
+from identity.models import AuditEvent, Role, StaffRole
 from procedures.models import Agency
+from tests.factories import CitizenFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -40,11 +41,7 @@ def sign_in(client, user):
 
 
 def citizen_user():
-    user = get_user_model().objects.create_user("079201000001")
-    Citizen.objects.create(
-        user=user, id_number="079201000001", subject="vneid-sub-1", full_name="Trần Thị B"
-    )
-    return user
+    return CitizenFactory(id_number="079201000001", full_name="Trần Thị B").user
 
 
 @pytest.fixture

@@ -3,29 +3,18 @@
 import datetime
 
 import pytest
-from django.contrib.auth import get_user_model
 
 from dossiers import services
 from dossiers.models import DossierDocument, Status, StoredDocument
-from identity.models import Citizen
-from procedures.models import Agency, Procedure
+from procedures.models import Procedure
+from tests.factories import CitizenFactory
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def citizen():
-    user = get_user_model().objects.create_user("vneid-079085001234")
-    return Citizen.objects.create(
-        user=user,
-        id_number="079085001234",
-        subject="sub-an",
-        full_name="Nguyễn Văn An",
-        birth_date=datetime.date(1985, 3, 12),
-        assurance_level=2,
-        phone="0912345678",
-        ward=Agency.objects.get(code="H29.26743"),
-    )
+    return CitizenFactory()
 
 
 def attach_all_required(dossier, citizen):

@@ -15,8 +15,9 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from identity.forms_official import GENERIC_LOGIN_ERROR
 from identity.management.commands.otp_code import current_code
-from identity.models import Citizen, Role, StaffRole
+from identity.models import Role, StaffRole
 from procedures.models import Agency
+from tests.factories import CitizenFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -136,9 +137,7 @@ def test_repeated_failures_lock_the_account_even_with_the_right_credentials(clie
 
 def test_a_citizen_cannot_sign_in_to_the_back_office(client):
     user, device = make_official("citizen.with.role")
-    Citizen.objects.create(
-        user=user, id_number="079090001234", subject="sub-1", full_name="Nguyễn Văn A"
-    )
+    CitizenFactory(user=user, id_number="079090001234", full_name="Nguyễn Văn A")
     response = post_login(client, user.username, PASSWORD, current_code(device))
     assert response.status_code == 200
     assert str(GENERIC_LOGIN_ERROR) in response.content.decode()

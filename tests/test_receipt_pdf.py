@@ -20,6 +20,7 @@ from dossiers.tasks import receipt_context, render_receipt
 from identity.models import Citizen
 from procedures.eforms import is_visible
 from procedures.models import Agency, Procedure
+from tests.factories import CitizenFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -31,19 +32,13 @@ WARD = "H29.26743"  # Phường Bến Thành
 
 
 def make_citizen(id_number: str = "079085001234", name: str = "Nguyễn Văn An", **extra) -> Citizen:
-    user = get_user_model().objects.create_user(f"vneid-{id_number}")
     values = {
-        "subject": f"sub-{id_number}",
-        "full_name": name,
-        "birth_date": datetime.date(1985, 3, 12),
-        "assurance_level": 2,
-        "phone": "0912345678",
         "email": "an@example.vn",
         "address": "12 Lê Lợi",
         "ward": Agency.objects.get(code=WARD),
         **extra,
     }
-    return Citizen.objects.create(user=user, id_number=id_number, **values)
+    return CitizenFactory(id_number=id_number, full_name=name, **values)
 
 
 def attach_required(dossier, citizen) -> None:
