@@ -274,27 +274,17 @@ def _error_list(schema: dict, fields: list, errors: dict[str, str]) -> list[Erro
     links: list[ErrorLink] = []
     seen: set[str] = set()
 
+    def add(anchor: str, path: str, error: str) -> None:
+        links.append(ErrorLink(f"#{anchor}", forms_render.label_for_path(schema, path), error))
+        seen.add(path)
+
     def walk(views):
         for view in views:
             if view.error:
-                links.append(
-                    ErrorLink(
-                        f"#{view.anchor}",
-                        forms_render.label_for_path(schema, view.path),
-                        view.error,
-                    )
-                )
-                seen.add(view.path)
+                add(view.anchor, view.path, view.error)
             for item in view.items:
                 if item.error:
-                    links.append(
-                        ErrorLink(
-                            f"#{item.id}",
-                            forms_render.label_for_path(schema, item.path),
-                            item.error,
-                        )
-                    )
-                    seen.add(item.path)
+                    add(item.id, item.path, item.error)
                 walk(item.fields)
 
     walk(fields)
