@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "dossiers",
     "payments",
     "identity",
+    "backoffice",
     "sync",
     "reports",
 ]
@@ -170,7 +171,7 @@ AXES_COOLOFF_TIME = env_int("AXES_COOLOFF_MINUTES", 15) / 60  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_ENABLE_ACCESS_FAILURE_LOG = True
-AXES_LOCKOUT_CALLABLE = "identity.backoffice.official_locked_out"
+AXES_LOCKOUT_CALLABLE = "identity.views_official.official_locked_out"
 # Name shown in officials' authenticator apps.
 OTP_TOTP_ISSUER = env("OTP_TOTP_ISSUER", "Cổng DVC TP.HCM")
 # VNeID (OpenID Connect). Defaults point at the sandbox stand-in of `make demo`.
