@@ -65,7 +65,15 @@ def test_the_back_office_lives_in_its_own_app():
 
 
 # portal's shared plumbing sits under every app: it may name none of them.
-PORTAL_PLUMBING = ["api.py", "celery.py", "health.py", "middleware.py", "queues.py", "plugins.py"]
+PORTAL_PLUMBING = [
+    "api.py",
+    "celery.py",
+    "health.py",
+    "middleware.py",
+    "plugins.py",
+    "queues.py",
+    "worker.py",
+]
 
 
 def project_apps() -> set[str]:

@@ -11,6 +11,8 @@ from pathlib import Path
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
 
+from portal.queues import DEFAULT_QUEUE, task_queues, task_routes
+
 from .env import env, env_bool, env_int, env_list
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -124,9 +126,11 @@ else:
         "store_processed": False,
     }
     CELERY_RESULT_BACKEND = f"file://{_broker_dir / 'results'}"
-CELERY_TASK_DEFAULT_QUEUE = "default"
-# Slow or external work runs on its own queue so it cannot starve the rest.
-CELERY_TASK_ROUTES = {"dossiers.render_*": {"queue": "documents"}}
+# Slow or external work runs on its own queue so it cannot starve the rest: portal/queues.py
+# names every queue and the tasks routed to each.
+CELERY_TASK_DEFAULT_QUEUE = DEFAULT_QUEUE
+CELERY_TASK_QUEUES = task_queues()
+CELERY_TASK_ROUTES = task_routes()
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
