@@ -178,6 +178,8 @@ AXES_ENABLE_ACCESS_FAILURE_LOG = True
 AXES_LOCKOUT_CALLABLE = "identity.views_official.official_locked_out"
 # Name shown in officials' authenticator apps.
 OTP_TOTP_ISSUER = env("OTP_TOTP_ISSUER", "Cổng DVC TP.HCM")
+# The identity provider citizens log in with (identity/providers/contrib/<id>/).
+CITIZEN_IDENTITY_PROVIDER = env("CITIZEN_IDENTITY_PROVIDER", "vneid")
 # VNeID (OpenID Connect). Defaults point at the sandbox stand-in of `make demo`.
 VNEID_ISSUER = env("VNEID_ISSUER", "http://127.0.0.1:8100/vneid")
 VNEID_CLIENT_ID = env("VNEID_CLIENT_ID", "hcmc-portal")
