@@ -11,7 +11,7 @@ from typing import Any
 
 from django import template
 
-from dossiers.uploads import stored_documents_of
+from dossiers.documents.store import stored_documents_of
 
 register = template.Library()
 
