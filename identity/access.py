@@ -150,7 +150,7 @@ def deny(request: HttpRequest, reason: str, **detail: Any) -> None:
 def forbidden_page(request: HttpRequest, reason: str, **detail: Any) -> HttpResponse:
     """Audit the refusal and answer with the back office's 403 page."""
     deny(request, reason, **detail)
-    return render(request, "identity/backoffice_forbidden.html", status=403)
+    return render(request, "backoffice/forbidden.html", status=403)
 
 
 def get_agency_or_404_for(

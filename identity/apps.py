@@ -7,6 +7,7 @@ class IdentityConfig(AppConfig):
     verbose_name = _("Identity and audit")
 
     def ready(self) -> None:
-        from . import signals
+        from . import checks, signals  # noqa: F401 (checks registers itself)
+        from .providers import contrib  # noqa: F401 (registers the built-in identity providers)
 
         signals.connect()

@@ -18,6 +18,8 @@ from django.utils.translation import gettext as _
 
 from .idnumber import FEMALE, MALE, consistency_problem, parse_id_number
 from .models import Citizen
+from .providers.base import ClaimMapping
+from .providers.registry import active_provider
 
 REQUIRED_LEVEL_DEFAULT = 2
 
@@ -87,38 +89,45 @@ def _parse_small_int(raw: object, allowed: set[int], default: int) -> int:
     return value
 
 
-def read_claims(claims: dict[str, Any]) -> CitizenClaims:
-    """Check and convert the raw claims; raises :class:`CitizenRefused` naming the problem."""
+def read_claims(claims: dict[str, Any], names: ClaimMapping | None = None) -> CitizenClaims:
+    """Check and convert the raw claims; raises :class:`CitizenRefused` naming the problem.
+
+    ``names`` says which claim carries which field; by default the configured identity
+    provider's (:mod:`identity.providers`).
+    """
+    names = names or active_provider().claims
     subject = claims.get("sub")
     if not isinstance(subject, str) or not subject.strip():
         raise CitizenRefused(_("VNeID did not say who you are (no subject)."), "no_subject")
-    number = parse_id_number(claims.get("SoDinhDanh"))
+    number = parse_id_number(claims.get(names.id_number))
     if not number.valid:
         raise CitizenRefused(
             _("VNeID sent an ID number the portal cannot accept: %(reason)s")
             % {"reason": number.reason},
             "bad_id_number",
         )
-    full_name = claims.get("HoVaTen")
+    full_name = claims.get(names.full_name)
     if not isinstance(full_name, str) or not full_name.strip():
         raise CitizenRefused(_("VNeID did not send your full name."), "no_name")
     try:
-        birth_date = _parse_date(claims.get("NgayThangNamSinh"))
+        birth_date = _parse_date(claims.get(names.birth_date))
     except ValueError:
         raise CitizenRefused(
             _("VNeID sent a birth date the portal cannot read."), "bad_birth_date"
         ) from None
     try:
-        gender = _parse_gender(claims.get("GioiTinh"))
+        gender = _parse_gender(claims.get(names.gender))
     except ValueError:
         raise CitizenRefused(
             _("VNeID sent a gender the portal cannot read."), "bad_gender"
         ) from None
     try:
         account_type = _parse_small_int(
-            claims.get("LoaiTaiKhoan"), set(Citizen.AccountType.values), Citizen.AccountType.CITIZEN
+            claims.get(names.account_type),
+            set(Citizen.AccountType.values),
+            Citizen.AccountType.CITIZEN,
         )
-        level = claims.get("IAL", claims.get("loAs"))
+        level = next((claims[name] for name in names.assurance_level if name in claims), None)
         assurance_level = _parse_small_int(level, {1, 2}, 1)
     except (TypeError, ValueError):
         raise CitizenRefused(

@@ -6,6 +6,9 @@ verifies the ID token (through :mod:`identity.jwt`, the one module that touches 
 replayed nonce, reads userinfo and returns the claims. Nothing here logs anybody in: the view
 does that once every check has passed.
 
+The provider's configuration (issuer, client, scopes, timing) comes from the identity provider
+that ``CITIZEN_IDENTITY_PROVIDER`` selects in :mod:`identity.providers` (today VNeID).
+
 Shared state lives in Django's cache (Redis in production) so that every web process agrees:
 the discovery document, the provider's key set, consumed nonces and the key-refetch throttle.
 """
@@ -23,13 +26,14 @@ from typing import Any
 from urllib.parse import quote, urlencode
 
 import requests
-from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
 from . import jwt as tokens
+from .providers.base import IdentityProvider
+from .providers.registry import active_provider
 
 logger = logging.getLogger("identity.oidc")
 
@@ -64,9 +68,15 @@ def _provider_unreachable() -> str:
     return _("VNeID is not answering right now. Please try again in a few minutes.")
 
 
+def provider() -> IdentityProvider:
+    """The configured identity provider (its settings are read at each use)."""
+    return active_provider()
+
+
 def _cache_key(kind: str) -> str:
-    issuer = hashlib.sha256(settings.VNEID_ISSUER.encode()).hexdigest()[:16]
-    return f"vneid:{kind}:{issuer}"
+    chosen = provider()
+    issuer = hashlib.sha256(chosen.issuer.encode()).hexdigest()[:16]
+    return f"{chosen.identifier}:{kind}:{issuer}"
 
 
 def _b64url(data: bytes) -> str:
@@ -74,7 +84,7 @@ def _b64url(data: bytes) -> str:
 
 
 def _timeout() -> float:
-    return settings.VNEID_HTTP_TIMEOUT_SECONDS
+    return provider().http_timeout_seconds
 
 
 def _get_json(url: str, *, what: str, headers: dict[str, str] | None = None) -> Any:
@@ -102,7 +112,7 @@ def discovery() -> dict[str, Any]:
     document = cache.get(key)
     if document is not None:
         return document
-    issuer = settings.VNEID_ISSUER
+    issuer = provider().issuer
     document = _get_json(f"{issuer}/.well-known/openid-configuration", what="discovery")
     needed = ("issuer", "authorization_endpoint", "token_endpoint", "jwks_uri")
     if not isinstance(document, dict) or not all(
@@ -165,7 +175,7 @@ def safe_next(request: HttpRequest, candidate: str | None) -> str:
 
 
 def redirect_uri(request: HttpRequest) -> str:
-    return settings.VNEID_REDIRECT_URI or request.build_absolute_uri(CALLBACK_PATH)
+    return provider().redirect_uri or request.build_absolute_uri(CALLBACK_PATH)
 
 
 def begin_login(request: HttpRequest, next_url: str | None) -> str:
@@ -191,12 +201,13 @@ def begin_login(request: HttpRequest, next_url: str | None) -> str:
         "started": now,
     }
     request.session[SESSION_KEY] = flows
+    chosen = provider()
     query = urlencode(
         {
             "response_type": "code",
-            "client_id": settings.VNEID_CLIENT_ID,
+            "client_id": chosen.client_id,
             "redirect_uri": redirect_uri(request),
-            "scope": settings.VNEID_SCOPES,
+            "scope": chosen.scopes,
             "state": state,
             "nonce": nonce,
             "code_challenge": challenge,
@@ -237,15 +248,14 @@ def take_flow(request: HttpRequest, state: str | None) -> dict[str, Any]:
 def _client_auth(document: dict[str, Any], form: dict[str, str]) -> dict[str, str]:
     """Authenticate the portal at the token endpoint (client_secret_basic unless the provider
     only supports client_secret_post); returns the request headers."""
+    chosen = provider()
     methods = document.get("token_endpoint_auth_methods_supported") or ["client_secret_basic"]
     if "client_secret_basic" not in methods and "client_secret_post" in methods:
-        form["client_id"] = settings.VNEID_CLIENT_ID
-        form["client_secret"] = settings.VNEID_CLIENT_SECRET
+        form["client_id"] = chosen.client_id
+        form["client_secret"] = chosen.client_secret
         return {}
     # RFC 6749 §2.3.1: both parts are form-encoded before base64.
-    pair = (
-        f"{quote(settings.VNEID_CLIENT_ID, safe='')}:{quote(settings.VNEID_CLIENT_SECRET, safe='')}"
-    )
+    pair = f"{quote(chosen.client_id, safe='')}:{quote(chosen.client_secret, safe='')}"
     return {"Authorization": "Basic " + base64.b64encode(pair.encode()).decode("ascii")}
 
 
@@ -285,7 +295,7 @@ def exchange_code(request: HttpRequest, code: str, verifier: str) -> dict[str, A
 def consume_nonce(nonce: str, expires_at: Any) -> None:
     """Remember ``nonce`` as used until its token expires; refuse it if it already was."""
     lifetime = int(expires_at) - int(time.time()) if isinstance(expires_at, int | float) else 0
-    timeout = max(lifetime, 0) + settings.VNEID_CLOCK_SKEW_SECONDS + 1
+    timeout = max(lifetime, 0) + provider().clock_skew_seconds + 1
     digest = hashlib.sha256(nonce.encode()).hexdigest()
     if not cache.add(_cache_key(f"nonce:{digest}"), 1, timeout):
         raise LoginFailed(_not_completed(), "nonce_replayed")
@@ -309,18 +319,19 @@ def finish_login(request: HttpRequest) -> LoginResult:
     if not code:
         raise LoginFailed(_not_completed(), "no_code")
     answer = exchange_code(request, code, flow["verifier"])
+    chosen = provider()
     issuer = discovery()["issuer"]
-    if issuer != settings.VNEID_ISSUER:  # discovery() checks it too; the cache may be older
+    if issuer != chosen.issuer:  # discovery() checks it too; the cache may be older
         raise LoginFailed(_provider_unreachable(), "discovery_issuer_mismatch", 502)
     try:
         claims = tokens.verify_id_token(
             answer["id_token"],
             key_for=signing_key,
-            issuer=settings.VNEID_ISSUER,
-            audience=settings.VNEID_CLIENT_ID,
+            issuer=chosen.issuer,
+            audience=chosen.client_id,
             nonce=flow["nonce"],
             access_token=answer["access_token"],
-            leeway=settings.VNEID_CLOCK_SKEW_SECONDS,
+            leeway=chosen.clock_skew_seconds,
         )
     except tokens.TokenExpired:
         raise LoginFailed(_not_completed(), "id_token_expired") from None

@@ -4,9 +4,10 @@ Django's login, logout and failed-login signals and django-axes' lockout signal 
 :class:`~identity.models.AuditEvent`. A failed login records the username that was tried and
 nothing else from the credentials (never the password, nor an OTP code).
 
-It also remembers whether a permission refusal was already written during the current request,
-so that ``portal.api.exception_handler`` does not write a second row for a refusal that a
-permission class (e.g. the back office's) audited itself.
+API refusals announced by ``portal.api.api_request_refused`` become one ``PERMISSION_DENIED``
+row each. The module remembers whether a permission refusal was already written during the
+current request, so that a refusal a permission class (e.g. the back office's) audited itself
+is not written twice.
 """
 
 from __future__ import annotations
@@ -19,6 +20,9 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.core.signals import request_started
 from django.db.models.signals import post_save
+from rest_framework.permissions import AllowAny
+
+from portal.api import api_request_refused
 
 from . import audit
 from .models import AuditEvent
@@ -93,6 +97,37 @@ def refusal_recorded_in_this_request() -> bool:
     return bool(_refusals.get())
 
 
+def _is_public(view: Any) -> bool:
+    """A view anyone may call (only ``AllowAny``): refusals there are not security events."""
+    if view is None:
+        return True
+    try:
+        permissions = view.get_permissions()
+    except Exception:  # a broken view must not hide the original error
+        return False
+    return all(isinstance(permission, AllowAny) for permission in permissions)
+
+
+def on_api_request_refused(sender, exc: Exception, request: Any, view: Any, **kwargs) -> None:
+    """Audit an API refusal on a view that is not public, unless it was audited already."""
+    if _is_public(view) or refusal_recorded_in_this_request():
+        return  # public view, or a permission class already audited it with its own reason
+    detail: dict[str, Any] = {
+        "reason": getattr(exc, "default_code", "permission_denied"),
+        "view": f"{view.__class__.__module__}.{view.__class__.__name__}",
+        "method": getattr(request, "method", ""),
+    }
+    missing = getattr(exc, "missing_scopes", None)
+    if missing:
+        detail["missing_scopes"] = list(missing)
+    # The Django request: its user and machine_client are already set by authentication.
+    audit.record(
+        audit.Action.PERMISSION_DENIED,
+        request=getattr(request, "_request", request),
+        detail=detail,
+    )
+
+
 def connect() -> None:
     """Called from ``IdentityConfig.ready``; the uids keep a second call from doubling rows."""
     user_logged_in.connect(on_logged_in, dispatch_uid="identity.audit.login")
@@ -100,6 +135,7 @@ def connect() -> None:
     user_login_failed.connect(on_login_failed, dispatch_uid="identity.audit.login_failed")
     user_locked_out.connect(on_locked_out, dispatch_uid="identity.audit.lockout")
     request_started.connect(on_request_started, dispatch_uid="identity.audit.request_started")
+    api_request_refused.connect(on_api_request_refused, dispatch_uid="identity.audit.api_refused")
     post_save.connect(
         on_audit_event_saved, sender=AuditEvent, dispatch_uid="identity.audit.refusal_seen"
     )

@@ -96,7 +96,6 @@ def account(request: HttpRequest) -> HttpResponse:
     else:
         form = ContactForm(instance=citizen)
         status = 200
-    from dossiers.uploads import stored_documents_of  # dossiers depends on identity
-
-    context = {"citizen": citizen, "form": form, "documents": stored_documents_of(citizen)}
+    # The "My documents" section comes from dossiers' template tag: identity imports no dossiers.
+    context = {"citizen": citizen, "form": form}
     return render(request, "identity/account.html", context, status=status)

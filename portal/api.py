@@ -1,24 +1,31 @@
 """Shared REST helpers: one error shape for every API error, with translated messages.
 
-The exception handler is also where refusals are audited: a ``PermissionDenied`` or
-``NotAuthenticated`` on a view that is not public becomes one ``PERMISSION_DENIED`` row (with the
-missing scopes when a machine token lacked some). ``HasScopes`` therefore writes no row itself;
-a permission class that does audit its own refusal is not doubled here (see
-``identity.signals.refusal_recorded_in_this_request``).
+This is plumbing under every app, so it imports none of them. A refusal (``PermissionDenied``
+or ``NotAuthenticated``) is announced with the :data:`api_request_refused` signal before the
+error body is built; ``identity`` listens and writes the audit row
+(``identity.signals.on_api_request_refused``: one ``PERMISSION_DENIED`` row per refusal on a
+view that is not public, with the missing scopes when a machine token lacked some).
 """
 
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.dispatch import Signal
 from rest_framework import exceptions, serializers
-from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
+
+REFUSALS = (exceptions.PermissionDenied, exceptions.NotAuthenticated, DjangoPermissionDenied)
+
+#: Sent for every refusal that reaches the API's exception handler, with ``exc``, ``request``
+#: (DRF's request) and ``view`` (``None`` when unknown). Receivers run inside the handler, so
+#: the audit row is written before the client gets its answer.
+api_request_refused = Signal()
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     """Wrap DRF's handler so clients always get ``{"error": {"status", "detail", "fields"}}``."""
-    _audit_refusal(exc, context)
+    _announce_refusal(exc, context)
     response = drf_exception_handler(exc, context)
     if response is None:
         return None
@@ -37,44 +44,14 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     return response
 
 
-def _is_public(view: Any) -> bool:
-    """A view anyone may call (only ``AllowAny``): refusals there are not security events."""
-    if view is None:
-        return True
-    try:
-        permissions = view.get_permissions()
-    except Exception:  # a broken view must not hide the original error
-        return False
-    return all(isinstance(permission, AllowAny) for permission in permissions)
-
-
-def _audit_refusal(exc: Exception, context: dict[str, Any]) -> None:
-    refused = (exceptions.PermissionDenied, exceptions.NotAuthenticated, DjangoPermissionDenied)
-    if not isinstance(exc, refused) or _is_public(context.get("view")):
-        return
-    # Here, not at import time: DRF's settings import this module early.
-    from identity import audit
-    from identity.signals import refusal_recorded_in_this_request
-
-    if refusal_recorded_in_this_request():
-        return  # a permission class already audited this refusal with its own reason
-
-    request = context.get("request")
-    view = context.get("view")
-    detail: dict[str, Any] = {
-        "reason": getattr(exc, "default_code", "permission_denied"),
-        "view": f"{view.__class__.__module__}.{view.__class__.__name__}",
-        "method": getattr(request, "method", ""),
-    }
-    missing = getattr(exc, "missing_scopes", None)
-    if missing:
-        detail["missing_scopes"] = list(missing)
-    # The Django request: its user and machine_client are already set by authentication.
-    audit.record(
-        audit.Action.PERMISSION_DENIED,
-        request=getattr(request, "_request", request),
-        detail=detail,
-    )
+def _announce_refusal(exc: Exception, context: dict[str, Any]) -> None:
+    if isinstance(exc, REFUSALS):
+        api_request_refused.send(
+            sender=exception_handler,
+            exc=exc,
+            request=context.get("request"),
+            view=context.get("view"),
+        )
 
 
 def _flatten(errors: Any):

@@ -22,10 +22,10 @@ urlpatterns = [
     path("", include("dossiers.urls_documents")),
     path("", include("dossiers.urls_tracking")),
     path("api/v1/", include("dossiers.urls_api")),
-    path("backoffice/", include("identity.urls_backoffice")),
+    path("backoffice/", include("backoffice.urls")),
     path("api/v1/", include("identity.urls_api")),
     path("api/v1/", include("procedures.api_urls")),
-    path("api/v1/", include("identity.urls_backoffice_api")),
+    path("api/v1/", include("backoffice.urls_api")),
     path("api/v1/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path(
         "api/v1/docs/",

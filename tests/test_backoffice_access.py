@@ -7,8 +7,8 @@ from django.contrib.auth import get_user_model
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from backoffice.views import received_procedures
 from identity import access
-from identity.backoffice import received_procedures
 from identity.models import AuditEvent, Role, StaffRole
 from procedures.models import Agency
 from tests.factories import CitizenFactory

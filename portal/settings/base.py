@@ -11,6 +11,8 @@ from pathlib import Path
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
 
+from portal.queues import DEFAULT_QUEUE, task_queues, task_routes
+
 from .env import env, env_bool, env_int, env_list
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -43,6 +45,7 @@ INSTALLED_APPS = [
     "dossiers",
     "payments",
     "identity",
+    "backoffice",
     "sync",
     "reports",
 ]
@@ -123,9 +126,11 @@ else:
         "store_processed": False,
     }
     CELERY_RESULT_BACKEND = f"file://{_broker_dir / 'results'}"
-CELERY_TASK_DEFAULT_QUEUE = "default"
-# Slow or external work runs on its own queue so it cannot starve the rest.
-CELERY_TASK_ROUTES = {"dossiers.render_*": {"queue": "documents"}}
+# Slow or external work runs on its own queue so it cannot starve the rest: portal/queues.py
+# names every queue and the tasks routed to each.
+CELERY_TASK_DEFAULT_QUEUE = DEFAULT_QUEUE
+CELERY_TASK_QUEUES = task_queues()
+CELERY_TASK_ROUTES = task_routes()
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
@@ -170,9 +175,11 @@ AXES_COOLOFF_TIME = env_int("AXES_COOLOFF_MINUTES", 15) / 60  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_ENABLE_ACCESS_FAILURE_LOG = True
-AXES_LOCKOUT_CALLABLE = "identity.backoffice.official_locked_out"
+AXES_LOCKOUT_CALLABLE = "identity.views_official.official_locked_out"
 # Name shown in officials' authenticator apps.
 OTP_TOTP_ISSUER = env("OTP_TOTP_ISSUER", "Cổng DVC TP.HCM")
+# The identity provider citizens log in with (identity/providers/contrib/<id>/).
+CITIZEN_IDENTITY_PROVIDER = env("CITIZEN_IDENTITY_PROVIDER", "vneid")
 # VNeID (OpenID Connect). Defaults point at the sandbox stand-in of `make demo`.
 VNEID_ISSUER = env("VNEID_ISSUER", "http://127.0.0.1:8100/vneid")
 VNEID_CLIENT_ID = env("VNEID_CLIENT_ID", "hcmc-portal")

@@ -2,17 +2,17 @@
 
 from django.urls import path
 
-from . import api_backoffice
+from . import api
 
 urlpatterns = [
     path(
         "backoffice/agencies/<str:code>/",
-        api_backoffice.AgencyDetailView.as_view(),
+        api.AgencyDetailView.as_view(),
         name="api-backoffice-agency",
     ),
     path(
         "backoffice/agencies/<str:code>/staff/",
-        api_backoffice.AgencyStaffView.as_view(),
+        api.AgencyStaffView.as_view(),
         name="api-backoffice-agency-staff",
     ),
 ]

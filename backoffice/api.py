@@ -19,12 +19,12 @@ from rest_framework import serializers
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.generics import ListAPIView, RetrieveAPIView
 
+from identity import access
+from identity.models import StaffRole
 from portal.api import ErrorSerializer
 from procedures.models import Agency
 
-from . import access
-from .backoffice import received_procedures
-from .models import StaffRole
+from .views import received_procedures
 
 
 class AgencyLevelField(serializers.CharField):

@@ -1,39 +1,27 @@
-"""Back office for officials (trang quản trị nghiệp vụ): sign-in, inbox, agency workspace, staff.
+"""Back office for officials (trang quản trị nghiệp vụ): inbox, agency workspace, staff.
 
-Authorization lives in :mod:`identity.access`; these views only validate, call a service and
-render. Dossiers arrive in a later issue: the inbox says so instead of showing made-up numbers.
+Authorization lives in :mod:`identity.access` and the officials' sign-in in
+:mod:`identity.views_official`; these views only validate, call a service and render. Dossiers
+arrive in a later issue: the inbox says so instead of showing made-up numbers.
 """
 
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth import login as auth_login
-from django.contrib.auth import logout as auth_logout
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.cache import never_cache
-from django.views.decorators.csrf import csrf_protect
-from django.views.decorators.debug import sensitive_post_parameters
-from django.views.decorators.http import require_http_methods, require_POST
-from django_otp import login as otp_login
+from django.views.decorators.http import require_http_methods
 
+from identity import access
 from procedures.models import Agency, Procedure
 from procedures.search import SearchParams, apply_filters, base_queryset
 
-from . import access
-from .forms_official import OfficialLoginForm, StaffRoleAddForm
+from .forms import StaffRoleAddForm
 
 PROCEDURES_PER_PAGE = 20
-
-
-def official_locked_out(request: HttpRequest, credentials=None, *args, **kwargs) -> HttpResponse:
-    """django-axes calls this when an account or address is locked after repeated failures."""
-    return render(request, "identity/locked_out.html", status=403)
 
 
 def received_procedures(agency: Agency) -> QuerySet[Procedure]:
@@ -41,46 +29,6 @@ def received_procedures(agency: Agency) -> QuerySet[Procedure]:
     commune receives every procedure that can be filed at any commune; a department receives
     its own and its divisions')."""
     return apply_filters(base_queryset(), SearchParams(agency=agency))
-
-
-def _safe_next(request: HttpRequest) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return reverse("backoffice:inbox")
-
-
-# --- Sign in / out --------------------------------------------------------------------------
-
-
-@sensitive_post_parameters("password", "otp_token")
-@csrf_protect
-@never_cache
-@require_http_methods(["GET", "POST"])
-def login_view(request: HttpRequest) -> HttpResponse:
-    """Password and TOTP code in one form; django-axes locks after repeated failures."""
-    user = request.user
-    if access.is_official(user) and access.is_verified(user):
-        return HttpResponseRedirect(_safe_next(request))
-    form = OfficialLoginForm(request, data=request.POST if request.method == "POST" else None)
-    if request.method == "POST" and form.is_valid():
-        auth_login(request, form.user_cache)  # new session key; user_logged_in is sent
-        otp_login(request, form.device)  # marks the session as verified with this device
-        return HttpResponseRedirect(_safe_next(request))
-    return render(
-        request,
-        "identity/official_login.html",
-        {"form": form, "next": request.POST.get("next") or request.GET.get("next", "")},
-    )
-
-
-@require_POST
-def logout_view(request: HttpRequest) -> HttpResponse:
-    auth_logout(request)  # flushes the session; user_logged_out is sent
-    messages.info(request, _("You have signed out."))
-    return redirect("backoffice:login")
 
 
 # --- Pages -------------------------------------------------------------------------------------
@@ -109,7 +57,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
         }
     return render(
         request,
-        "identity/backoffice_inbox.html",
+        "backoffice/inbox.html",
         {"rows": rows, "directory": directory, "is_city_admin": directory is not None},
     )
 
@@ -121,7 +69,7 @@ def agency_workspace(request: HttpRequest, code: str) -> HttpResponse:
     page_obj = paginator.get_page(request.GET.get("page"))
     return render(
         request,
-        "identity/backoffice_agency.html",
+        "backoffice/agency.html",
         {
             "agency": agency,
             "divisions": agency.children.filter(level=Agency.Level.DIVISION),
@@ -175,7 +123,7 @@ def agency_staff(request: HttpRequest, code: str) -> HttpResponse:
                 return redirect("backoffice:agency-staff", code=agency.code)
     return render(
         request,
-        "identity/backoffice_staff.html",
+        "backoffice/staff.html",
         {"agency": agency, "staff": access.staff_of(agency), "form": form},
         status=400 if form.is_bound and form.errors else 200,
     )

@@ -1,0 +1,21 @@
+"""Back office pages, mounted at ``/backoffice/``.
+
+Sign-in and sign-out are ``identity``'s views (authentication), named in this namespace so that
+``backoffice:login`` stays the officials' way in.
+"""
+
+from django.urls import path
+
+from identity import views_official
+
+from . import views
+
+app_name = "backoffice"
+
+urlpatterns = [
+    path("", views.inbox, name="inbox"),
+    path("login/", views_official.login_view, name="login"),
+    path("logout/", views_official.logout_view, name="logout"),
+    path("agencies/<str:code>/", views.agency_workspace, name="agency"),
+    path("agencies/<str:code>/staff/", views.agency_staff, name="agency-staff"),
+]

@@ -1,0 +1,99 @@
+"""Private files: written under server-generated names outside the web root, read back by name.
+
+On disk a file is ``PRIVATE_STORAGE_ROOT/<2-char prefix>/<uuid4 hex>.<ext>``, written to a
+temporary file beside it, flushed and renamed, readable only by the portal's user (0o600). A
+reader can therefore never see half a file, and a failed write leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import re
+import tempfile
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from django.conf import settings
+
+from ..models import StoredDocument
+
+CHUNK = 64 * 1024
+STORAGE_NAME = re.compile(r"^[0-9a-f]{32}\.(?:pdf|jpg|png)$")
+
+
+class TooLarge(Exception):
+    """More bytes arrived than the limit allows (the declared size was wrong)."""
+
+
+def storage_root() -> Path:
+    return Path(settings.PRIVATE_STORAGE_ROOT)
+
+
+def path_of(storage_name: str) -> Path:
+    """Where a stored file lives. Only names this module generated are accepted, so a row
+    changed by hand can never point outside the storage root."""
+    if not STORAGE_NAME.fullmatch(storage_name or ""):
+        raise FileNotFoundError("not a storage name")
+    return storage_root() / storage_name[:2] / storage_name
+
+
+@dataclass(frozen=True)
+class WrittenFile:
+    """A file now on disk: its storage name, size and SHA-256."""
+
+    storage_name: str
+    size: int
+    sha256: str
+
+    def remove(self) -> None:
+        with contextlib.suppress(FileNotFoundError):
+            path_of(self.storage_name).unlink()
+
+
+def write_private(source: Any, suffix: str, limit: int) -> WrittenFile:
+    """Copy ``source`` (an uploaded file or any binary file object) to a new storage name.
+
+    Raises :class:`TooLarge` as soon as more than ``limit`` bytes were read; nothing is left on
+    disk then, nor after any other failure.
+    """
+    storage_name = uuid.uuid4().hex + suffix
+    final = path_of(storage_name)
+    final.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    descriptor, temporary = tempfile.mkstemp(prefix=".upload-", suffix=".part", dir=final.parent)
+    digest = hashlib.sha256()
+    size = 0
+    try:
+        with os.fdopen(descriptor, "wb") as out:
+            os.fchmod(out.fileno(), 0o600)
+            for chunk in _chunks(source):
+                size += len(chunk)
+                if size > limit:  # the declared size was wrong: stop reading at once
+                    raise TooLarge
+                digest.update(chunk)
+                out.write(chunk)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(temporary, final)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temporary)
+        raise
+    return WrittenFile(storage_name, size, digest.hexdigest())
+
+
+def _chunks(uploaded_file: Any) -> Iterator[bytes]:
+    if hasattr(uploaded_file, "chunks"):
+        yield from uploaded_file.chunks(CHUNK)
+        return
+    while chunk := uploaded_file.read(CHUNK):
+        yield chunk
+
+
+def open_stored(stored: StoredDocument) -> BinaryIO:
+    """The stored file opened for reading (raises FileNotFoundError when it is missing)."""
+    return path_of(stored.storage_name).open("rb")

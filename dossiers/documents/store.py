@@ -1,0 +1,209 @@
+"""The citizen's document store (kho dữ liệu) and the documents of a draft.
+
+An upload is checked (:mod:`.checks`), written as a private file (:mod:`.storage`) and kept as a
+:class:`~dossiers.models.StoredDocument` of its owner; attaching it to a draft's slot makes a
+:class:`~dossiers.models.DossierDocument`, fresh (``reused=False``) or taken again from the
+store (``reused=True``).
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils.translation import gettext as _
+
+from identity.models import Citizen
+
+from ..models import Dossier, DossierDocument, Status, StoredDocument
+from ..services import Conflict, DossierError, active_document_slots
+from .checks import (
+    CONTENT_TYPES,
+    NAME_LIMIT,
+    SUFFIXES,
+    check_upload,
+    kind_of,
+    limit_bytes,
+    limit_text,
+    slot_accept,
+    slot_max_size_mb,
+    too_large,
+    types_text,
+)
+from .storage import TooLarge, WrittenFile, write_private
+
+
+@dataclass(frozen=True)
+class _Written:
+    """A checked upload now on disk, with the citizen's name for it and its type."""
+
+    file: WrittenFile
+    original_name: str
+    kind: str
+
+    def remove(self) -> None:
+        self.file.remove()
+
+
+def _check_and_write(uploaded_file: Any, accept: list[str], max_size_mb: float) -> _Written:
+    """Check ``uploaded_file`` and write it under a new storage name; raise DossierError."""
+    checked = check_upload(uploaded_file, accept, max_size_mb)
+    try:
+        written = write_private(uploaded_file, SUFFIXES[checked.kind], checked.limit)
+    except TooLarge:
+        raise too_large(checked.name, max_size_mb) from None
+    return _Written(written, checked.name, checked.kind)
+
+
+def _create_stored(citizen: Citizen, written: _Written, title: str) -> StoredDocument:
+    return StoredDocument.objects.create(
+        owner=citizen,
+        source=StoredDocument.Source.UPLOAD,
+        title=(" ".join(str(title or "").split()) or written.original_name)[:NAME_LIMIT],
+        original_name=written.original_name,
+        storage_name=written.file.storage_name,
+        content_type=CONTENT_TYPES[written.kind],
+        size=written.file.size,
+        sha256=written.file.sha256,
+    )
+
+
+def store_upload(
+    citizen: Citizen, uploaded_file: Any, *, accept: list[str], max_size_mb: float, title: str
+) -> StoredDocument:
+    """Check an upload and keep it in the citizen's document store.
+
+    Raises :class:`DossierError` (translated, naming the file) for an empty file, one larger
+    than ``max_size_mb`` or the hard cap, an extension not in ``accept``, or content that does
+    not match its extension.
+    """
+    written = _check_and_write(uploaded_file, list(accept), max_size_mb)
+    try:
+        return _create_stored(citizen, written, title)
+    except BaseException:
+        written.remove()
+        raise
+
+
+def stored_documents_of(citizen: Citizen) -> QuerySet[StoredDocument]:
+    """The citizen's document store, newest first."""
+    return StoredDocument.objects.filter(owner=citizen).order_by("-created_at", "-pk")
+
+
+def find_stored(citizen: Citizen, public_id: Any) -> StoredDocument | None:
+    """The citizen's own stored document with ``public_id``; None for anything else."""
+    try:
+        key = uuid.UUID(str(public_id))
+    except (TypeError, ValueError, AttributeError):
+        return None
+    return StoredDocument.objects.filter(owner=citizen, public_id=key).first()
+
+
+# --- documents of a draft ---------------------------------------------------------------------
+
+
+def _not_found_draft() -> DossierError:
+    return DossierError(_("This draft was not found."))
+
+
+def _check_draft(dossier: Dossier, citizen: Citizen) -> None:
+    if dossier.applicant_id != citizen.pk:
+        raise _not_found_draft()
+    if dossier.status != Status.DRAFT:
+        raise Conflict(_("This dossier has already been submitted and can no longer be edited."))
+
+
+def _lock_draft(dossier: Dossier, citizen: Citizen) -> Dossier:
+    """The draft's row, locked, if it is the citizen's and still a draft."""
+    locked = Dossier.objects.select_for_update().filter(pk=dossier.pk, applicant=citizen).first()
+    if locked is None:
+        raise _not_found_draft()
+    _check_draft(locked, citizen)
+    return locked
+
+
+def _slot(dossier: Dossier, slot_id: Any) -> dict:
+    for slot in active_document_slots(dossier):
+        if slot["id"] == slot_id:
+            return slot
+    raise DossierError(
+        _("This dossier has no such document to provide; reload the page."),
+        {"slot_id": _("Unknown document.")},
+    )
+
+
+def attach_upload(
+    dossier: Dossier, citizen: Citizen, slot_id: str, uploaded_file: Any
+) -> DossierDocument:
+    """Store an upload and attach it to the draft's slot ``slot_id`` (``reused=False``).
+
+    The draft is checked before the file is read, and again under a row lock after it was
+    written, so no database lock is held while a large file is copied; a refused or failed
+    attachment leaves neither a row nor a file behind.
+    """
+    _check_draft(dossier, citizen)
+    slot = _slot(dossier, slot_id)
+    written = _check_and_write(uploaded_file, slot_accept(slot), slot_max_size_mb(slot))
+    try:
+        with transaction.atomic():
+            locked = _lock_draft(dossier, citizen)
+            slot = _slot(locked, slot_id)
+            stored = _create_stored(citizen, written, slot["name"])
+            return DossierDocument.objects.create(
+                dossier=locked, slot_id=slot["id"], stored=stored, reused=False
+            )
+    except BaseException:
+        written.remove()
+        raise
+
+
+@transaction.atomic
+def reuse_document(
+    dossier: Dossier, citizen: Citizen, slot_id: str, stored_public_id: Any
+) -> DossierDocument:
+    """Attach a document of the citizen's store to the draft's slot (``reused=True``).
+
+    Someone else's document answers exactly like one that does not exist. Attaching the same
+    document to the same slot again returns the existing attachment.
+    """
+    locked = _lock_draft(dossier, citizen)
+    slot = _slot(locked, slot_id)
+    stored = find_stored(citizen, stored_public_id)
+    if stored is None:
+        message = _("This document was not found in your documents.")
+        raise DossierError(message, {"stored": message})
+    accept = slot_accept(slot)
+    kind = kind_of(stored)
+    if kind not in accept:
+        message = _("“%(name)s” is not of a type accepted here. Accepted: %(types)s.") % {
+            "name": stored.title,
+            "types": types_text(accept),
+        }
+        raise DossierError(message, {"stored": message})
+    limit = limit_bytes(slot_max_size_mb(slot))
+    if stored.size > limit:
+        message = _("“%(name)s” is larger than %(limit)s MB.") % {
+            "name": stored.title,
+            "limit": limit_text(slot_max_size_mb(slot)),
+        }
+        raise DossierError(message, {"stored": message})
+    document, _created = DossierDocument.objects.get_or_create(
+        dossier=locked, slot_id=slot["id"], stored=stored, defaults={"reused": True}
+    )
+    return document
+
+
+@transaction.atomic
+def detach(dossier: Dossier, citizen: Citizen, document_id: Any) -> None:
+    """Remove a document from the draft. The file stays in the citizen's store."""
+    locked = _lock_draft(dossier, citizen)
+    try:
+        pk = int(document_id)
+    except (TypeError, ValueError):
+        pk = None
+    deleted, _detail = DossierDocument.objects.filter(dossier=locked, pk=pk).delete()
+    if not deleted:
+        raise DossierError(_("This document is not attached to the dossier."))
