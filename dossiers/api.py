@@ -261,8 +261,9 @@ class DossierListView(CitizenAPIView, ListAPIView):
             too_low = procedure.current_version is not None and assurance_problem(
                 self.citizen, procedure
             )
-            if too_low:
-                return error_response(status.HTTP_403_FORBIDDEN, exc.message)
+            if too_low or isinstance(exc, services.NotEligible):
+                fields = {path: [message] for path, message in exc.errors.items()}
+                return error_response(status.HTTP_403_FORBIDDEN, exc.message, fields)
             raise
         data = self.render_dossier(dossier)
         return Response(data, status=status.HTTP_201_CREATED, headers={"Location": data["url"]})

@@ -162,26 +162,11 @@ def place_and_date(day: datetime.date, place: str = "Thành phố Hồ Chí Minh
     return f"{place}, ngày {day_text} tháng {month_text} năm {day.year}"
 
 
-UNIT_WORDS = {
-    "working_day": "ngày làm việc",
-    "day": "ngày",
-    "hour": "giờ",
-    "month": "tháng",
-}
-
-
 def duration_text(duration: Decimal | None, unit: str) -> str:
     """A statutory duration in Vietnamese, e.g. ``"15 ngày làm việc"``; "" when not stated."""
-    if duration is None:
-        return ""
-    value = Decimal(duration)
-    number = (
-        str(int(value))
-        if value == value.to_integral_value()
-        else format(value.normalize(), "f").replace(".", ",")
-    )
-    words = UNIT_WORDS.get(unit)
-    return f"{number} {words}" if words else f"{number} (đơn vị thời gian chưa được công bố)"
+    from procedures.durations import duration_vi
+
+    return duration_vi(duration, unit)
 
 
 COMMITTEE_PREFIX = re.compile(r"^\s*(?:ủy|uỷ) ban nhân dân\s+", re.IGNORECASE)

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from identity.citizens import assurance_problem
 from identity.idnumber import parse_id_number
 from identity.models import Citizen
+from procedures.applicants import account_problem
 from procedures.eform_builder import build_schema
 from procedures.eforms import Context, FormResult, validate_data
 from procedures.models import Agency, OnlineLevel, Procedure
@@ -45,6 +46,17 @@ class Conflict(DossierError):
 
 class KeyReused(DossierError):
     """An idempotency key sent again with a different dossier."""
+
+
+class NotEligible(DossierError):
+    """The VNeID account type may not file this procedure (a person filing for a business)."""
+
+
+def check_account_type(citizen: Citizen, version) -> None:
+    """Refuse an account whose type (``LoaiTaiKhoan``) the procedure's applicant types exclude."""
+    problem = account_problem(citizen.account_type, version.applicant_types or [])
+    if problem:
+        raise NotEligible(problem, {"account_type": problem})
 
 
 # --- reading ----------------------------------------------------------------------------------
@@ -124,6 +136,7 @@ def start_draft(citizen: Citizen, procedure: Procedure) -> Dossier:
     problem = assurance_problem(citizen, procedure)
     if problem:
         raise DossierError(problem)
+    check_account_type(citizen, version)
     schema = build_schema(version)
     previous = (
         Dossier.objects.filter(applicant=citizen, procedure=procedure)
@@ -251,6 +264,7 @@ def _submit(dossier: Dossier, citizen: Citizen, idempotency_key: str, consent: b
             if locked.idempotency_key == idempotency_key:
                 return locked  # a concurrent resend of the same request won the lock first
             raise Conflict(_("This dossier has already been submitted."))
+        check_account_type(citizen, locked.procedure_version)
         if not consent:
             raise DossierError(
                 _("Please confirm that the information is true and that you agree to submit."),

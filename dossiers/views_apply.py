@@ -24,6 +24,7 @@ from django.views.decorators.http import require_http_methods
 
 from identity.citizens import assurance_problem, citizen_of
 from identity.models import Citizen
+from procedures.applicants import account_problem
 from procedures.eform_builder import build_schema
 from procedures.eforms import is_visible, validate_data
 from procedures.models import Agency, OnlineLevel, Procedure, ProcedureVersion
@@ -137,6 +138,10 @@ def apply_start(request: HttpRequest, code: str) -> HttpResponse:
     if problem:
         context = {"procedure": procedure, "version": version, "problem": problem}
         return render(request, "dossiers/apply_level.html", context, status=403)
+    not_eligible = account_problem(citizen.account_type, version.applicant_types or [])
+    if not_eligible:
+        context = {"procedure": procedure, "version": version, "problem": not_eligible}
+        return render(request, "dossiers/apply_account.html", context, status=403)
 
     error = ""
     if request.method == "POST":
@@ -152,6 +157,7 @@ def apply_start(request: HttpRequest, code: str) -> HttpResponse:
         "procedure": procedure,
         "version": version,
         "documents": schema["documents"],
+        "document_notes": schema.get("notes", []),
         "sections": schema["sections"],
         "online_channel": version.channels.filter(kind="online").first(),
         "drafts": drafts.order_by("-updated_at")[:5],

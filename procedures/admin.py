@@ -57,7 +57,7 @@ class FrozenAwareInline(admin.TabularInline):
 
 class ChannelInline(FrozenAwareInline):
     model = Channel
-    fields = ["order", "kind", "duration", "unit", "fee_free", "fee_text", "note"]
+    fields = ["order", "kind", "duration", "unit", "unit_assumed", "fee_free", "fee_text", "note"]
     show_change_link = True
 
 
@@ -146,13 +146,11 @@ class FeeLineInline(admin.TabularInline):
 
 @admin.register(Channel)
 class ChannelAdmin(admin.ModelAdmin):
-    list_display = ["version", "kind", "duration", "unit", "fee_free"]
+    list_display = ["version", "kind", "duration", "unit", "unit_assumed", "fee_free"]
+    list_filter = ["unit_assumed", "unit", "kind"]  # "unit assumed: yes" lists what to confirm
     list_select_related = ["version__procedure"]
     search_fields = ["version__procedure__national_code"]
     inlines = [FeeLineInline]
-
-    def has_module_permission(self, request):
-        return False  # reached from a version's page, not from the index
 
     def get_readonly_fields(self, request, obj=None):
         if obj is not None and obj.version.is_frozen:

@@ -2,8 +2,9 @@
 
 Ten procedures that citizens file most have detailed forms written from their official
 declaration forms (tờ khai), kept as JSON under ``procedures/eforms/<national code>.json``.
-Every other procedure gets a generated form: the applicant, the request, and one upload slot
-per required document of the version.
+Every other procedure gets a generated form: the applicant, the request, one upload slot per
+document line that asks for a document, and the other lines as notes
+(:mod:`procedures.documents` says which line is which).
 """
 
 from __future__ import annotations
@@ -13,16 +14,15 @@ import re
 from functools import cache
 from pathlib import Path
 
+from .applicants import vietnamese_may_file
+from .documents import SLOT_KINDS, Classified, Context, Line, LineKind, classify
 from .eforms import DEFAULT_ACCEPT, DEFAULT_MAX_SIZE_MB, SCHEMA_VERSION, check_schema
+from .models import DocumentSlot
 
 DETAILED_DIR = Path(__file__).resolve().parent / "eforms"
 CATEGORY_GROUP = re.compile(
     r"phải nộp|xuất trình|lưu ý|chứng từ|thành phần hồ sơ|giấy tờ", re.IGNORECASE
 )
-SHOWN_ONLY_GROUP = re.compile(r"xuất trình|lưu ý", re.IGNORECASE)
-# The declaration (tờ khai) itself is what the citizen fills in online: no upload needed.
-REPLACED_BY_EFORM = re.compile(r"^tờ khai|điện tử tương tác", re.IGNORECASE)
-OPTIONAL_DOCUMENT = re.compile(r"nếu có|^trường hợp|trong trường hợp|^đối với", re.IGNORECASE)
 
 
 def applicant_section() -> dict:
@@ -48,17 +48,38 @@ def applicant_section() -> dict:
     }  # fmt: skip
 
 
-def document_slots(version) -> tuple[list[dict], list[dict]]:
-    """(document slots, case choices) for a version's documents.
+def document_context(version) -> Context:
+    """What the line rules need to know about ``version`` (see :mod:`procedures.documents`)."""
+    detailed = detailed_schema_file(version.procedure.national_code)
+    return Context(
+        has_eform=detailed is not None,
+        eform_title=(detailed or {}).get("title", ""),
+        vietnamese_may_file=vietnamese_may_file(version.applicant_types or []),
+    )
 
-    The source groups documents in two ways: by category ("Giấy tờ phải nộp", "Giấy tờ phải
-    xuất trình", "Lưu ý") or by case ("Trường hợp đăng ký … lần đầu"). Category groups do not
-    make cases; documents only shown at the desk or listed as notes are optional online. When
-    two or more case groups remain, the citizen picks the case and only its documents apply.
+
+def classified_documents(version) -> list[tuple[DocumentSlot, Classified]]:
+    """Every catalogue document line of ``version`` with its class."""
+    context = document_context(version)
+    return [(document, classify(_line(document), context)) for document in version.documents.all()]
+
+
+def _line(document: DocumentSlot) -> Line:
+    return Line(document.name, document.group, document.originals, document.copies)
+
+
+def document_slots(version) -> tuple[list[dict], list[dict]]:
+    """(upload slots, case choices) for a version's documents.
+
+    Only lines classed *upload* or *case* become slots (:mod:`procedures.documents`); a *case*
+    line is an optional slot that names its case in ``when``. The source also groups documents
+    by category ("Giấy tờ phải nộp", "Lưu ý") or by case ("Trường hợp đăng ký … lần đầu").
+    Category groups do not make cases; when there are two or more case groups, the citizen
+    picks the case and only its documents apply (a case may need no upload at all).
     """
-    documents = list(version.documents.all())
+    classified = classified_documents(version)
     case_groups: list[str] = []
-    for document in documents:
+    for document, _found in classified:  # every line, so case numbers stay those of the source
         group = document.group
         if group and not CATEGORY_GROUP.search(group) and group not in case_groups:
             case_groups.append(group)
@@ -66,23 +87,22 @@ def document_slots(version) -> tuple[list[dict], list[dict]]:
         case_groups = []
     case_of = {name: f"case_{index + 1}" for index, name in enumerate(case_groups)}
     slots = []
-    for document in documents:
-        name = document.name.strip()
-        optional = bool(
-            name.endswith(":")  # a heading that introduces the documents listed after it
-            or OPTIONAL_DOCUMENT.search(name)
-            or REPLACED_BY_EFORM.search(name)
-            or (document.group and SHOWN_ONLY_GROUP.search(document.group))
-        )
+    for document, found in classified:
+        if found.kind not in SLOT_KINDS:
+            continue
         slot = {
             "id": f"doc-{document.order + 1}",
             "name": document.name,
-            "required": not optional,
+            "required": found.kind == LineKind.UPLOAD,
             "accept": list(DEFAULT_ACCEPT),
             "max_size_mb": DEFAULT_MAX_SIZE_MB,
             "originals": document.originals,
             "copies": document.copies,
         }
+        if found.when:
+            slot["when"] = found.when
+        if found.foreigners_only:
+            slot["foreigners_only"] = True
         if document.group in case_of:
             slot["case"] = case_of[document.group]
         if document.form_ref:
@@ -90,6 +110,18 @@ def document_slots(version) -> tuple[list[dict], list[dict]]:
         slots.append(slot)
     cases = [{"value": case_of[name], "label": name[:2000]} for name in case_groups]
     return slots, cases
+
+
+def document_notes(version) -> list[dict]:
+    """The lines that are no slot but that the citizen should read: papers to show at the
+    desk, then guidance notes, each in catalogue order."""
+    found = classified_documents(version)
+    return [
+        {"kind": kind, "text": document.name.strip()}
+        for kind in (LineKind.SHOW, LineKind.NOTE)
+        for document, line in found
+        if line.kind == kind
+    ]
 
 
 def generated_schema(version) -> dict:
@@ -111,6 +143,7 @@ def generated_schema(version) -> dict:
         "sections": [applicant_section(), {"id": "request", "title": "Nội dung yêu cầu",
                                            "fields": request_fields}],
         "documents": slots,
+        "notes": document_notes(version),
     }  # fmt: skip
 
 
@@ -122,14 +155,21 @@ def detailed_schema_file(national_code: str) -> dict | None:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
-def build_schema(version) -> dict:
-    """The schema for ``version``: the detailed one if written, else generated. Checked."""
+def unchecked_schema(version) -> dict:
+    """The schema for ``version``: the detailed one if written, else generated (not checked)."""
     detailed = detailed_schema_file(version.procedure.national_code)
-    if detailed is not None:
-        schema = json.loads(json.dumps(detailed))
-        if not schema.get("documents"):
-            schema["documents"] = document_slots(version)[0]
-    else:
-        schema = generated_schema(version)
+    if detailed is None:
+        return generated_schema(version)
+    schema = json.loads(json.dumps(detailed))
+    if not schema.get("documents"):
+        schema["documents"] = document_slots(version)[0]
+    if "notes" not in schema:
+        schema["notes"] = document_notes(version)
+    return schema
+
+
+def build_schema(version) -> dict:
+    """The schema for ``version``, checked against the meta-schema."""
+    schema = unchecked_schema(version)
     check_schema(schema)
     return schema

@@ -5,7 +5,12 @@ A form schema describes what the citizen fills in and uploads for one procedure 
     {"schema_version": 1, "title": "...",
      "sections": [{"id": "applicant", "title": "...", "fields": [FIELD, ...]}],
      "documents": [{"id": "doc-1", "name": "...", "required": true, "accept": ["pdf"],
-                    "max_size_mb": 10, "originals": 1, "copies": 0, "case": "..."}]}
+                    "max_size_mb": 10, "originals": 1, "copies": 0, "case": "...",
+                    "when": "Trường hợp ...", "foreigners_only": false}],
+     "notes": [{"kind": "show", "text": "..."}, {"kind": "note", "text": "..."}]}
+
+A document with ``required: false`` and a ``when`` is needed only in that case; a note is
+catalogue text that is no upload: a paper to show at the desk (``show``) or guidance (``note``).
 
 A FIELD has an ``id``, a ``type`` (text, textarea, number, date, choice, ward, id_number,
 phone, email, group), a ``label``, and optional ``required``, ``help``, ``min_length``,
@@ -69,6 +74,7 @@ META_SCHEMA: dict[str, Any] = {
         "description": {"type": "string"},
         "sections": {"type": "array", "minItems": 1, "items": {"$ref": "#/$defs/section"}},
         "documents": {"type": "array", "items": {"$ref": "#/$defs/document"}},
+        "notes": {"type": "array", "items": {"$ref": "#/$defs/note"}},
     },
     "$defs": {
         "section": {
@@ -142,7 +148,18 @@ META_SCHEMA: dict[str, Any] = {
                 "originals": {"type": ["integer", "null"], "minimum": 0},
                 "copies": {"type": ["integer", "null"], "minimum": 0},
                 "case": {"type": "string"},
+                "when": {"type": "string", "minLength": 1, "maxLength": 2000},
+                "foreigners_only": {"type": "boolean"},
                 "form_ref": {"type": "string"},
+            },
+        },
+        "note": {
+            "type": "object",
+            "required": ["kind", "text"],
+            "additionalProperties": False,
+            "properties": {
+                "kind": {"enum": ["note", "show"]},
+                "text": {"type": "string", "minLength": 1},
             },
         },
     },

@@ -3,7 +3,9 @@
 Idempotent: each record is hashed; a record whose hash is already a version of its procedure is
 skipped. A new procedure gets version 1, published at once; a changed record becomes a new
 *draft* version that an administrator reviews and publishes. Records that cannot be used are
-returned with the reason instead of being dropped silently.
+returned with the reason instead of being dropped silently. A duration without a unit gets the
+unit its procedure's text states, else working days marked as assumed
+(:mod:`procedures.durations`).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from django.utils.text import slugify
 
 from . import services
 from .agencies import receiving_agency_code, seed_city_agencies
+from .durations import infer_unit
 from .models import (
     Agency,
     Channel,
@@ -414,12 +417,15 @@ def _create_parts(chunk: list[tuple[dict, str]], versions: list[ProcedureVersion
     channels, fee_rows, documents, results, legal = [], [], [], [], []
     for (clean, _digest), version in zip(chunk, versions, strict=True):
         for order, ch in enumerate(clean["channels"]):
+            texts = (clean["steps"], clean["conditions"], ch["note"], ch["fee_text"])
+            unit, assumed = infer_unit(ch["duration"], ch["unit"], texts)
             channel = Channel(
                 version=version,
                 order=order,
                 kind=ch["kind"],
                 duration=ch["duration"],
-                unit=ch["unit"],
+                unit=unit,
+                unit_assumed=assumed,
                 fee_free=ch["fee_free"],
                 fee_text=ch["fee_text"],
                 note=ch["note"],

@@ -287,10 +287,13 @@ class VersionPart(models.Model):
 
 
 class DurationUnit(models.TextChoices):
+    """Units of a statutory duration; ``same_day`` is "ngay trong ngày" (the number is 1)."""
+
     WORKING_DAY = "working_day", _("working days")
     DAY = "day", _("days")
     HOUR = "hour", _("hours")
     MONTH = "month", _("months")
+    SAME_DAY = "same_day", _("same day")
 
 
 class Channel(VersionPart):
@@ -307,6 +310,14 @@ class Channel(VersionPart):
         _("duration"), max_digits=7, decimal_places=2, null=True, blank=True
     )
     unit = models.CharField(_("unit"), max_length=12, choices=DurationUnit.choices, blank=True)
+    unit_assumed = models.BooleanField(
+        _("unit assumed"),
+        default=False,
+        help_text=_(
+            "The catalogue gave a bare number; working days were assumed. "
+            "An administrator confirms the unit."
+        ),
+    )
     fee_free = models.BooleanField(_("free of charge"), null=True, blank=True)
     fee_text = models.TextField(_("fee description"), blank=True)
     note = models.TextField(_("note"), blank=True)

@@ -116,13 +116,20 @@ class ChannelSerializer(serializers.ModelSerializer):
         choices=DurationUnit.choices,
         read_only=True,
         allow_null=True,
-        help_text="Unit of ``duration``; null if unknown.",
+        help_text="Unit of ``duration``; null if unknown. ``same_day``: the result comes the "
+        "same working day.",
+    )
+    unit_assumed = serializers.BooleanField(
+        read_only=True,
+        help_text="True when the catalogue gave a bare number and working days were assumed.",
     )
     fees = FeeLineSerializer(many=True, read_only=True)
 
     class Meta:
         model = Channel
-        fields = ["kind", "duration", "unit", "fee_free", "fee_text", "note", "fees"]
+        fields = [
+            "kind", "duration", "unit", "unit_assumed", "fee_free", "fee_text", "note", "fees",
+        ]  # fmt: skip
         read_only_fields = fields
 
 

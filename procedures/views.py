@@ -15,6 +15,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
+from .documents import LineKind
+from .eform_builder import classified_documents
 from .forms import ProcedureSearchForm
 from .models import Channel, DocumentSlot, Level, Procedure, ProcedureVersion
 from .search import MAX_QUERY_LENGTH, run_search
@@ -66,15 +68,24 @@ def procedure_detail(request: HttpRequest, code: str) -> HttpResponse:
     if procedure is None:
         return render(request, "procedures/not_found.html", {"code": code[:60]}, status=404)
     version = procedure.current_version
+    version.procedure = procedure  # the line rules read the code; no second query
     level_names = dict(Level.choices)
-    documents = list(version.documents.all())
-    groups = _group_documents(documents)
+    by_kind: dict[LineKind, list[DocumentSlot]] = {kind: [] for kind in LineKind}
+    for document, found in classified_documents(version):
+        document.optional = found.kind == LineKind.CASE
+        document.when = found.when
+        by_kind[found.kind].append(document)
+    to_upload = by_kind[LineKind.UPLOAD] + by_kind[LineKind.CASE]
+    to_upload.sort(key=lambda d: (d.order, d.pk))
     context = {
         "procedure": procedure,
         "version": version,
         "channels": list(version.channels.all()),
-        "document_groups": groups,
-        "document_count": len(documents),
+        "document_groups": _group_documents(to_upload),
+        "documents_shown": by_kind[LineKind.SHOW],
+        "documents_replaced": by_kind[LineKind.DECLARATION],
+        "document_notes": by_kind[LineKind.NOTE],
+        "document_count": len(to_upload),
         "results": list(version.results.all()),
         "legal_basis": list(version.legal_basis.all()),
         "authority_levels": [level_names.get(lv, lv) for lv in version.authority_levels or []],

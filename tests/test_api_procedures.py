@@ -276,7 +276,9 @@ def test_detail_matches_the_source_record(client, birth_record):
         (ch["channel"], ch["duration"], ch["fee_free"], ch["fee_text"])
         for ch in birth_record["channels"]
     ]
-    assert all(ch["unit"] is None for ch in body["channels"])  # "unit": null in the record
+    # "unit": null in the record; the steps say the result comes the same day.
+    assert all(ch["unit"] == "same_day" for ch in body["channels"])
+    assert not any(ch["unit_assumed"] for ch in body["channels"])
     assert [doc["name"] for doc in body["documents"]] == [
         doc["name"].strip() for doc in birth_record["documents"]
     ]

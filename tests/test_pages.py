@@ -274,11 +274,11 @@ def test_birth_registration_detail_shows_documents_fees_and_durations(client):
     assert "<h3>Giấy tờ phải nộp</h3>" in documents
     assert "Giấy chứng sinh" in documents
     assert "Bản chính: 1" in documents and "Bản sao: 0" in documents
-    # Channels: the record gives "1" with no unit and "Miễn phí" for each channel.
+    # Channels: the record gives "1" with no unit; its steps say the result comes the same day.
     fees = html[html.index('id="fees"') : html.index('id="documents"')]
     for channel in ("Trực tuyến", "Trực tiếp", "Dịch vụ bưu chính"):
         assert f'<th scope="row">{channel}</th>' in fees
-    assert fees.count("1 (không ghi rõ đơn vị)") == 3
+    assert fees.count("Trong ngày làm việc") == 3
     assert fees.count("<strong>Miễn phí</strong>") == 3
     # Result, legal basis, where to file, version.
     assert "Giấy khai sinh" in html and "KQ.G15.000031" in html

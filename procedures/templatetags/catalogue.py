@@ -35,6 +35,8 @@ def duration(channel) -> str:
     value = getattr(channel, "duration", None)
     if value is None:
         return ""
+    if channel.unit == DurationUnit.SAME_DAY:
+        return gettext("Within the same working day")
     number = _number(Decimal(value))
     count = int(value) if Decimal(value) == int(value) else 2
     unit = channel.unit
@@ -46,6 +48,12 @@ def duration(channel) -> str:
         text = ngettext("%(n)s hour", "%(n)s hours", count)
     elif unit == DurationUnit.MONTH:
         text = ngettext("%(n)s month", "%(n)s months", count)
-    else:
-        text = gettext("%(n)s (unit not stated)")
+    else:  # rows imported before units were inferred: working days, the catalogue's usual unit
+        text = ngettext("%(n)s working day", "%(n)s working days", count)
     return text % {"n": number}
+
+
+@register.filter
+def unit_assumed(channel) -> bool:
+    """Whether the unit shown was assumed (the catalogue gave a bare number)."""
+    return bool(getattr(channel, "unit_assumed", False)) and channel.duration is not None
