@@ -27,7 +27,6 @@ from rest_framework import status
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 from rest_framework.generics import ListAPIView
-from rest_framework.pagination import PageNumberPagination
 from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
@@ -38,6 +37,7 @@ from identity.machine import MachineTokenAuthentication, machine_principal
 from identity.models import Citizen
 from portal.api import ErrorSerializer
 from portal.api import exception_handler as portal_exception_handler
+from portal.pagination import CheckedPageNumberPagination
 from procedures.models import Agency, Procedure
 
 from . import services, uploads
@@ -173,17 +173,11 @@ ERROR_409 = OpenApiResponse(
 # --- my dossiers --------------------------------------------------------------------------------
 
 
-class DossierPagination(PageNumberPagination):
-    page_size = 20
-    page_size_query_param = "page_size"
-    max_page_size = 100
-
-
 class DossierListView(CitizenAPIView, ListAPIView):
     """Hồ sơ của tôi: the citizen's drafts and dossiers; starting a new draft."""
 
     serializer_class = DossierListItemSerializer
-    pagination_class = DossierPagination
+    pagination_class = CheckedPageNumberPagination
 
     def get_queryset(self) -> QuerySet[Dossier]:
         dossiers = services.dossiers_of(self.citizen).order_by("-created_at", "-pk")
@@ -209,12 +203,6 @@ class DossierListView(CitizenAPIView, ListAPIView):
                 "status",
                 STATUS_SCHEMA,
                 description="Only dossiers with this status code (see `status` in the results).",
-            ),
-            OpenApiParameter("page", OpenApiTypes.INT, description="Page number, from 1."),
-            OpenApiParameter(
-                "page_size",
-                OpenApiTypes.INT,
-                description="Dossiers per page: 20 by default, at most 100.",
             ),
         ],
         responses={
@@ -572,7 +560,7 @@ class StoredDocumentListView(CitizenAPIView, ListAPIView):
     """Kho dữ liệu: the citizen's stored documents (uploads and electronic results)."""
 
     serializer_class = StoredDocumentSerializer
-    pagination_class = DossierPagination
+    pagination_class = CheckedPageNumberPagination
 
     def get_queryset(self) -> QuerySet[StoredDocument]:
         return uploads.stored_documents_of(self.citizen)

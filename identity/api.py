@@ -25,13 +25,13 @@ from rest_framework import serializers, status
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.exceptions import APIException, ValidationError
 from rest_framework.generics import ListAPIView
-from rest_framework.pagination import CursorPagination
 from rest_framework.parsers import FormParser
 from rest_framework.permissions import AllowAny, BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from portal.api import ErrorSerializer
+from portal.pagination import CheckedCursorPagination
 
 from .machine import (
     HasScopes,
@@ -329,7 +329,7 @@ class IsCityAdministrator(BasePermission):
         )
 
 
-class AuditPagination(CursorPagination):
+class AuditPagination(CheckedCursorPagination):
     ordering = ("-at", "-pk")
     page_size = 50
     page_size_query_param = "page_size"

@@ -13,10 +13,10 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.exceptions import ErrorDetail, NotFound, ValidationError
 from rest_framework.generics import ListAPIView, RetrieveAPIView
-from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import AllowAny
 
 from portal.api import ErrorSerializer
+from portal.pagination import CheckedPageNumberPagination
 
 from .forms import FEE_CHOICES, ProcedureSearchForm
 from .models import Channel, Level, OnlineLevel, Procedure
@@ -54,11 +54,8 @@ class PageWithTotalPaginator(Paginator):
         return self._get_page(rows, number, self)
 
 
-class CataloguePagination(PageNumberPagination):
+class CataloguePagination(CheckedPageNumberPagination):
     django_paginator_class = PageWithTotalPaginator
-    page_size = 20
-    page_size_query_param = "page_size"
-    max_page_size = 100
 
 
 ERROR_400 = OpenApiResponse(ErrorSerializer, description="A query parameter is not valid.")
@@ -100,12 +97,6 @@ SEARCH_PARAMETERS = [
         OpenApiTypes.STR,
         enum=[value for value, _label in FEE_CHOICES if value],
         description="true: free of charge only; false: with fees only.",
-    ),
-    OpenApiParameter("page", OpenApiTypes.INT, description="Page number, from 1."),
-    OpenApiParameter(
-        "page_size",
-        OpenApiTypes.INT,
-        description="Results per page: 20 by default, at most 100 (larger values are capped).",
     ),
 ]
 
