@@ -212,8 +212,9 @@ OAUTH_ERRORS = {
     429: OpenApiResponse(
         OAuthErrorSerializer,
         description=(
-            "too_many_requests: too many failed attempts for this client id or address "
-            "(10 in 5 minutes by default); see Retry-After."
+            "too_many_requests: too many failed attempts for this client id from this address "
+            "(10 in 5 minutes by default), or from this address for any client id (30); "
+            "Retry-After gives the seconds until the limit ends."
         ),
     ),
 }
@@ -270,7 +271,7 @@ class TokenView(APIView):
             if exc.status_code == status.HTTP_401_UNAUTHORIZED:
                 headers["WWW-Authenticate"] = 'Basic realm="hcmc-portal"'
             elif exc.status_code == status.HTTP_429_TOO_MANY_REQUESTS:
-                headers["Retry-After"] = str(failure_window())
+                headers["Retry-After"] = str(exc.retry_after or failure_window())
             return _oauth_error(exc.error, exc.description, exc.status_code, **headers)
         return Response(issued.as_response(), headers=NO_STORE)
 

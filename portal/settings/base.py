@@ -188,8 +188,10 @@ MACHINE_TOKEN_SECRET = env(
 )
 MACHINE_TOKEN_ISSUER = env("MACHINE_TOKEN_ISSUER", "hcmc-portal")
 MACHINE_TOKEN_TTL_SECONDS = env_int("MACHINE_TOKEN_TTL_SECONDS", 300)
-# Failed token requests allowed per client id and per address within the window (then 429).
+# Failed token requests allowed for one client id from one address within the window, and from
+# one address whatever the client ids (then 429 until the window ends).
 MACHINE_TOKEN_MAX_FAILURES = env_int("MACHINE_TOKEN_MAX_FAILURES", 10)
+MACHINE_TOKEN_MAX_FAILURES_PER_ADDRESS = env_int("MACHINE_TOKEN_MAX_FAILURES_PER_ADDRESS", 30)
 MACHINE_TOKEN_FAILURE_WINDOW_SECONDS = env_int("MACHINE_TOKEN_FAILURE_WINDOW_SECONDS", 300)
 
 # --- Internationalisation ------------------------------------------------------------------
