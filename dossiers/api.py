@@ -37,6 +37,7 @@ from identity.machine import MachineTokenAuthentication, machine_principal
 from identity.models import Citizen
 from portal.api import ErrorSerializer
 from portal.api import exception_handler as portal_exception_handler
+from portal.errors import error_body
 from portal.pagination import CheckedPageNumberPagination
 from procedures.models import Agency, Procedure
 
@@ -66,8 +67,7 @@ IDEMPOTENCY_KEY_MAX = 64
 
 def error_response(status_code: int, detail: str, fields: dict[str, Any] | None = None):
     """A response in the shared error shape (``portal.api.exception_handler``)."""
-    body = {"status": status_code, "detail": str(detail), "fields": fields or {}}
-    return Response({"error": body}, status=status_code)
+    return Response(error_body(status_code, detail, fields), status=status_code)
 
 
 def dossier_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
