@@ -27,7 +27,6 @@ from rest_framework import status
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 from rest_framework.generics import ListAPIView
-from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -38,6 +37,7 @@ from identity.models import Citizen
 from portal.api import ErrorSerializer
 from portal.api import exception_handler as portal_exception_handler
 from portal.errors import error_body
+from portal.input import JSONParser, MultiPartParser
 from portal.pagination import CheckedPageNumberPagination
 from procedures.models import Agency, Procedure
 

@@ -12,12 +12,16 @@ already has a ``status`` enum with other values.
 
 from __future__ import annotations
 
+import re
+from typing import Any
+
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from procedures.eforms import IDENTIFIER
 from procedures.serializers import AgencySerializer
 
 from . import services
@@ -38,6 +42,26 @@ STATUS_HELP = (
     "9 processed with a result ready, 10 result delivered. ``status_label`` says it in words."
 )
 CHANNEL_HELP = "How the dossier is filed: 1 at the desk, 2 online, 3 by post."
+
+
+FIELD_ID = re.compile(IDENTIFIER["pattern"])
+# A group inside a group inside a section is as deep as an e-form goes.
+MAX_NESTING = 3
+SCALAR = [{"type": "string"}, {"type": "number"}, {"type": "boolean"}]
+SECTION_SCHEMA = {
+    "type": "object",
+    "description": (
+        "Values by field id: text, a number, true/false or null; a group field takes a list "
+        "of objects of the same kind."
+    ),
+    "additionalProperties": {
+        "nullable": True,
+        "oneOf": [
+            *SCALAR,
+            {"type": "array", "items": {"type": "object", "additionalProperties": {}}},
+        ],
+    },
+}
 
 
 STATUS_SCHEMA = {"type": "integer", "minimum": min(Status.values), "maximum": max(Status.values)}
@@ -260,11 +284,15 @@ class DossierDetailSerializer(DossierListItemSerializer):
     def get_form_schema(self, dossier: Dossier) -> dict | None:
         return dossier.form_schema if dossier.status == Status.DRAFT else None
 
-    @extend_schema_field({"type": "object", "additionalProperties": {}, "nullable": True})
+    @extend_schema_field(
+        {"type": "object", "additionalProperties": SECTION_SCHEMA, "nullable": True}
+    )
     def get_form_data(self, dossier: Dossier) -> dict | None:
         return dossier.form_data if dossier.status == Status.DRAFT else None
 
-    @extend_schema_field({"type": "object", "additionalProperties": {}, "nullable": True})
+    @extend_schema_field(
+        {"type": "object", "additionalProperties": SECTION_SCHEMA, "nullable": True}
+    )
     def get_submitted_data(self, dossier: Dossier) -> dict | None:
         return dossier.submitted_data
 
@@ -337,9 +365,49 @@ class DossierStartSerializer(serializers.Serializer):
     )
 
 
+def check_section_values(values: dict[str, Any], depth: int = 1) -> None:
+    """The shape an e-form section has: field ids (as the form schema writes them) mapped to
+    scalars, or to lists of such objects for group fields. Anything else (``[null, null]``
+    where text belongs, an object as a value) is refused rather than stored in the draft,
+    whose ``form_data`` the API documents with this shape."""
+    for key, value in values.items():
+        if not FIELD_ID.fullmatch(key):
+            raise serializers.ValidationError(
+                _("Use field ids of the form (lowercase letters, digits and _), not “%(key)s”.")
+                % {"key": key}
+            )
+        if value is None or isinstance(value, str | int | float | bool):
+            continue
+        if not isinstance(value, list):
+            raise serializers.ValidationError(
+                _(
+                    "A value must be text, a number, true/false, null, or a list of entries "
+                    "(objects)."
+                )
+            )
+        if depth >= MAX_NESTING:
+            raise serializers.ValidationError(_("The lists are nested too deeply."))
+        for entry in value:
+            if not isinstance(entry, dict):
+                raise serializers.ValidationError(
+                    _("Each entry of a list must be an object of field values.")
+                )
+            check_section_values(entry, depth + 1)
+
+
+@extend_schema_field(SECTION_SCHEMA)
+class FormSectionField(serializers.DictField):
+    """One section's data, checked by :func:`check_section_values`."""
+
+    def to_internal_value(self, data):
+        values = super().to_internal_value(data)
+        check_section_values(values)
+        return values
+
+
 class DossierUpdateSerializer(serializers.Serializer):
     form_data = serializers.DictField(
-        child=serializers.DictField(),
+        child=FormSectionField(),
         required=False,
         help_text=(
             "Sections to replace, by section id: each value is the whole section's data "

@@ -48,7 +48,7 @@ def auditor_http(http):
     return http
 
 
-BAD_PAGES = [OVERFLOWING_PAGE, str(MAX_PAGE_NUMBER + 1), "0", "-1", "abc", "1.5", "١", "2\x00"]
+BAD_PAGES = [OVERFLOWING_PAGE, str(MAX_PAGE_NUMBER + 1), "0", "-1", "abc", "1.5", "١"]
 
 
 @pytest.mark.parametrize("page", BAD_PAGES)
