@@ -39,6 +39,7 @@ from portal.api import exception_handler as portal_exception_handler
 from portal.errors import error_body
 from portal.input import JSONParser, MultiPartParser
 from portal.pagination import CheckedPageNumberPagination
+from portal.privacy import PersonalDataMixin
 from procedures.models import Agency, Procedure
 
 from . import services, uploads
@@ -100,7 +101,7 @@ class CitizenSchema(AutoSchema):
         return [item for item in super().get_auth() if "machineToken" not in item]
 
 
-class CitizenAPIView(APIView):
+class CitizenAPIView(PersonalDataMixin, APIView):
     # Session first: an anonymous caller gets DRF's 403. The bearer class is listed so that a
     # machine token is recognised (and refused by IsCitizen) rather than ignored.
     authentication_classes = [SessionAuthentication, MachineTokenAuthentication]

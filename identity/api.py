@@ -32,6 +32,7 @@ from rest_framework.views import APIView
 
 from portal.api import ErrorSerializer
 from portal.pagination import CheckedCursorPagination
+from portal.privacy import PersonalDataMixin
 
 from .machine import (
     HasScopes,
@@ -288,7 +289,7 @@ ERROR_403 = OpenApiResponse(ErrorSerializer, description="The caller may not use
     responses={200: WhoAmISerializer, 401: ERROR_401, 403: ERROR_403},
     tags=["auth"],
 )
-class WhoAmIView(APIView):
+class WhoAmIView(PersonalDataMixin, APIView):
     authentication_classes = [MachineTokenAuthentication]
     permission_classes = [IsMachineClient]
 
@@ -301,7 +302,7 @@ class WhoAmIView(APIView):
                 "expires_at": principal.expires_at,
             }
         ).data
-        return Response(data, headers={"Cache-Control": "no-store"})
+        return Response(data)
 
 
 # --- the audit log ------------------------------------------------------------------------------
@@ -354,7 +355,7 @@ class AuditPagination(CheckedCursorPagination):
     },
     tags=["audit"],
 )
-class AuditLogView(ListAPIView):
+class AuditLogView(PersonalDataMixin, ListAPIView):
     """Nhật ký hệ thống (the audit log), read-only."""
 
     # The bearer class first: an anonymous caller gets 401 with a Bearer challenge.
