@@ -161,10 +161,20 @@ ERROR_403 = OpenApiResponse(
         "Unsafe methods also need the session's CSRF token (X-CSRFToken header)."
     ),
 )
+ERROR_401 = OpenApiResponse(
+    ErrorSerializer,
+    description="A bearer token was sent and is invalid or expired (machine tokens are refused "
+    "here in any case: see 403).",
+)
 ERROR_404 = OpenApiResponse(
     ErrorSerializer,
     description="You have no dossier with this code or id (another person's dossier included).",
 )
+ERROR_413 = OpenApiResponse(
+    ErrorSerializer, description="The request body is larger than the upload limit."
+)
+PAGE_400 = OpenApiResponse(ErrorSerializer, description="`page` is not a number from 1 to 100000.")
+PAGE_404 = OpenApiResponse(ErrorSerializer, description="No such page (past the last one).")
 ERROR_409 = OpenApiResponse(
     ErrorSerializer,
     description="The dossier is no longer in a state that allows this (e.g. already submitted).",
@@ -209,8 +219,9 @@ class DossierListView(CitizenAPIView, ListAPIView):
         responses={
             200: DossierListItemSerializer(many=True),
             400: ERROR_400,
+            401: ERROR_401,
             403: ERROR_403,
-            404: OpenApiResponse(ErrorSerializer, description="No such page."),
+            404: PAGE_404,
         },
         tags=TAGS,
     )
@@ -229,6 +240,7 @@ class DossierListView(CitizenAPIView, ListAPIView):
         responses={
             201: DossierDetailSerializer,
             400: ERROR_400,
+            401: ERROR_401,
             403: ERROR_403,
         },
         tags=TAGS,
@@ -272,7 +284,7 @@ class DossierDetailView(CitizenAPIView):
             "timeline and the receipt."
         ),
         parameters=[REF],
-        responses={200: DossierDetailSerializer, 403: ERROR_403, 404: ERROR_404},
+        responses={200: DossierDetailSerializer, 401: ERROR_401, 403: ERROR_403, 404: ERROR_404},
         tags=TAGS,
     )
     def get(self, request, ref: str):
@@ -294,6 +306,7 @@ class DossierDetailView(CitizenAPIView):
         responses={
             200: DossierUpdateResultSerializer,
             400: ERROR_400,
+            401: ERROR_401,
             403: ERROR_403,
             404: ERROR_404,
             409: ERROR_409,
@@ -344,7 +357,7 @@ class DossierDetailView(CitizenAPIView):
         summary="Delete a draft",
         description="Deletes a draft and its attachments (the files stay in your document store).",
         parameters=[REF],
-        responses={204: None, 403: ERROR_403, 404: ERROR_404, 409: ERROR_409},
+        responses={204: None, 401: ERROR_401, 403: ERROR_403, 404: ERROR_404, 409: ERROR_409},
         tags=TAGS,
     )
     def delete(self, request, ref: str):
@@ -378,9 +391,11 @@ class DossierDocumentsView(CitizenAPIView):
         responses={
             201: DossierDocumentSerializer,
             400: ERROR_400,
+            401: ERROR_401,
             403: ERROR_403,
             404: ERROR_404,
             409: ERROR_409,
+            413: ERROR_413,
         },
         tags=TAGS,
     )
@@ -431,7 +446,7 @@ class DossierDocumentView(CitizenAPIView):
                 description="`id` of the document in the dossier's `documents`.",
             ),
         ],
-        responses={204: None, 403: ERROR_403, 404: ERROR_404, 409: ERROR_409},
+        responses={204: None, 401: ERROR_401, 403: ERROR_403, 404: ERROR_404, 409: ERROR_409},
         tags=TAGS,
     )
     def delete(self, request, ref: str, document_id: int):
@@ -462,7 +477,7 @@ class DossierSubmitView(CitizenAPIView):
             REF,
             OpenApiParameter(
                 IDEMPOTENCY_HEADER,
-                OpenApiTypes.STR,
+                {"type": "string", "minLength": 1, "maxLength": IDEMPOTENCY_KEY_MAX},
                 OpenApiParameter.HEADER,
                 required=True,
                 description=f"A client-chosen key (e.g. a UUID), at most {IDEMPOTENCY_KEY_MAX} "
@@ -477,6 +492,7 @@ class DossierSubmitView(CitizenAPIView):
             ),
             201: OpenApiResponse(DossierDetailSerializer, description="Submitted."),
             400: ERROR_400,
+            401: ERROR_401,
             403: ERROR_403,
             404: ERROR_404,
             409: ERROR_409,
@@ -540,6 +556,7 @@ class DossierWithdrawView(CitizenAPIView):
         responses={
             200: DossierDetailSerializer,
             400: ERROR_400,
+            401: ERROR_401,
             403: ERROR_403,
             404: ERROR_404,
             409: ERROR_409,
@@ -574,7 +591,13 @@ class StoredDocumentListView(CitizenAPIView, ListAPIView):
             "first. Reuse one in a dossier by sending its `id` as `stored_document` to "
             "POST /api/v1/dossiers/{ref}/documents/."
         ),
-        responses={200: StoredDocumentSerializer(many=True), 403: ERROR_403},
+        responses={
+            200: StoredDocumentSerializer(many=True),
+            400: PAGE_400,
+            401: ERROR_401,
+            403: ERROR_403,
+            404: PAGE_404,
+        },
         tags=TAGS,
     )
     def get(self, request, *args, **kwargs):

@@ -22,7 +22,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from procedures.eforms import IDENTIFIER
-from procedures.serializers import AgencySerializer
+from procedures.serializers import AGENCY_CODE, PROCEDURE_CODE, AgencySerializer
 
 from . import services
 from .models import (
@@ -40,6 +40,11 @@ STATUS_HELP = (
     "registered, 2 accepted, 3 not accepted, 4 being processed, 5 supplement requested, "
     "6 financial obligation requested, 7 withdrawn by the applicant, 8 processing stopped, "
     "9 processed with a result ready, 10 result delivered. ``status_label`` says it in words."
+)
+DOWNLOAD_HELP = (
+    "Where the owner downloads the file (a signed-in session is required). The answer's "
+    "Content-Disposition gives the name twice (RFC 6266): filename*=UTF-8''… with the exact "
+    'Vietnamese name (RFC 5987) and filename="…" without accents.'
 )
 CHANNEL_HELP = "How the dossier is filed: 1 at the desk, 2 online, 3 by post."
 
@@ -113,9 +118,7 @@ class DossierDocumentSerializer(serializers.ModelSerializer):
     reused = serializers.BooleanField(
         help_text="Taken from the citizen's document store rather than uploaded for this dossier."
     )
-    download_url = serializers.SerializerMethodField(
-        help_text="Where the owner downloads the file (a signed-in session is required)."
-    )
+    download_url = serializers.SerializerMethodField(help_text=DOWNLOAD_HELP)
 
     class Meta:
         model = DossierDocument
@@ -143,7 +146,7 @@ class StoredDocumentSerializer(serializers.ModelSerializer):
     """A file in the citizen's document store (kho dữ liệu), reusable in any dossier."""
 
     id = serializers.UUIDField(source="public_id", help_text="Send as `stored_document` to reuse.")
-    download_url = serializers.SerializerMethodField()
+    download_url = serializers.SerializerMethodField(help_text=DOWNLOAD_HELP)
 
     class Meta:
         model = StoredDocument
@@ -260,7 +263,10 @@ class DossierDetailSerializer(DossierListItemSerializer):
     )
     timeline = serializers.SerializerMethodField()
     receipt_url = serializers.SerializerMethodField(
-        help_text="The receipt (Mẫu 01) as PDF once it has been produced, else null."
+        help_text=(
+            "The receipt (Mẫu 01) as PDF once it has been produced, else null; shown inline, "
+            "with filename*=UTF-8''… and filename=\"…\" in Content-Disposition."
+        )
     )
     urls = serializers.SerializerMethodField()
 
@@ -359,9 +365,13 @@ class DossierUpdateResultSerializer(DossierDetailSerializer):
 
 
 class DossierStartSerializer(serializers.Serializer):
-    procedure = serializers.CharField(
-        max_length=40,
+    procedure = serializers.RegexField(
+        PROCEDURE_CODE["pattern"],
+        max_length=PROCEDURE_CODE["maxLength"],
         help_text="National (1.000894) or local (1.000894.000.00.00.H29) procedure code.",
+        error_messages={
+            "invalid": _("Enter a national (1.000894) or local (1.000894.000.00.00.H29) code.")
+        },
     )
 
 
@@ -414,9 +424,11 @@ class DossierUpdateSerializer(serializers.Serializer):
             '(``{"applicant": {"phone": "0912345678", …}}``). Sections not sent are kept.'
         ),
     )
-    receiving_agency = serializers.CharField(
+    receiving_agency = serializers.RegexField(
+        AGENCY_CODE["pattern"],
         required=False,
-        max_length=40,
+        max_length=AGENCY_CODE["maxLength"],
+        error_messages={"invalid": _("Enter an agency code such as H29.26743.")},
         help_text="Code of the agency where to file (any ward or commune for commune procedures).",
     )
 

@@ -349,7 +349,11 @@ class AuditPagination(CheckedCursorPagination):
     parameters=[AuditFilterSerializer],
     responses={
         200: AuditEventSerializer(many=True),
-        400: OpenApiResponse(ErrorSerializer, description="A filter is not valid."),
+        400: OpenApiResponse(
+            ErrorSerializer,
+            description="A filter, `cursor` (not one from a `next`/`previous` link) or NUL is "
+            "not valid.",
+        ),
         401: ERROR_401,
         403: ERROR_403,
     },

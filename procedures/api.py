@@ -21,7 +21,13 @@ from portal.pagination import CheckedPageNumberPagination
 from .forms import FEE_CHOICES, ProcedureSearchForm
 from .models import Channel, Level, OnlineLevel, Procedure
 from .search import MAX_QUERY_LENGTH, search
-from .serializers import ProcedureDetailSerializer, ProcedureListSerializer
+from .serializers import (
+    AGENCY_CODE,
+    PROCEDURE_CODE,
+    SECTOR_CODE,
+    ProcedureDetailSerializer,
+    ProcedureListSerializer,
+)
 
 
 class PageWithTotalPaginator(Paginator):
@@ -71,7 +77,14 @@ SEARCH_PARAMETERS = [
             "(1.004222.000.00.00.H29) or the start of one finds procedures by code."
         ),
     ),
-    OpenApiParameter("sector", OpenApiTypes.STR, description="Sector code (lĩnh vực)."),
+    OpenApiParameter(
+        "sector",
+        SECTOR_CODE,
+        description=(
+            "Sector code (lĩnh vực): the `code` of a procedure's `sector` in these results, "
+            "e.g. ho-tich. An unknown code is 400."
+        ),
+    ),
     OpenApiParameter(
         "level",
         OpenApiTypes.STR,
@@ -80,7 +93,7 @@ SEARCH_PARAMETERS = [
     ),
     OpenApiParameter(
         "agency",
-        OpenApiTypes.STR,
+        AGENCY_CODE,
         description=(
             "Agency code, e.g. H29.26743 (a commune). A commune gives the procedures that can be "
             "filed at any commune; another agency gives what it or its divisions receive."
@@ -140,7 +153,7 @@ class ProcedureListView(ListAPIView):
     parameters=[
         OpenApiParameter(
             "code",
-            OpenApiTypes.STR,
+            PROCEDURE_CODE,
             OpenApiParameter.PATH,
             description="National or local procedure code.",
         )
