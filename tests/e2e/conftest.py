@@ -97,3 +97,10 @@ def page(request, browser, viewport):
         except Exception as exc:  # a crashed page must not hide the test's own failure
             print(f"could not save a screenshot: {exc}")
     context.close()
+
+
+def open_menu(page) -> None:
+    """Open the site menu where a phone shows it collapsed behind its "Menu" button."""
+    toggle = page.locator("header details.site-menu > summary")
+    if toggle.is_visible() and toggle.locator("xpath=..").get_attribute("open") is None:
+        toggle.click()
