@@ -5,7 +5,7 @@ from django.urls import include, path
 from django_otp.admin import OTPAdminSite
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from . import health, views
+from . import error_views, health, views
 
 # The admin, like the back office, needs the one-time code as well as the password.
 admin.site.__class__ = OTPAdminSite
@@ -33,3 +33,7 @@ urlpatterns = [
         name="api-docs",
     ),
 ]
+
+# Translated error pages in the site's layout (JSON under /api/); 404 and 500 use the templates.
+handler400 = error_views.bad_request
+handler403 = error_views.permission_denied

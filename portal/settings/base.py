@@ -219,6 +219,8 @@ SESSION_SAVE_EVERY_REQUEST = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+# A refused CSRF check answers a translated page in the site's layout (JSON under /api/).
+CSRF_FAILURE_VIEW = "portal.error_views.csrf_failure"
 
 # --- REST API -------------------------------------------------------------------------------
 REST_FRAMEWORK = {
