@@ -114,3 +114,17 @@ def test_a_foreigners_only_document_is_not_required_from_a_vietnamese_citizen():
     assert foreign and not any(slot["required"] for slot in foreign)
     missing = {slot["id"] for slot in services.missing_documents(dossier)}
     assert not missing & {slot["id"] for slot in foreign}
+
+
+@pytest.mark.django_db
+def test_the_documents_step_names_each_case_and_keeps_the_notes(client):
+    citizen = CitizenFactory()
+    procedure = Procedure.objects.get(national_code="1.001193")
+    draft = services.start_draft(citizen, procedure)
+    client.force_login(citizen.user)
+    page = client.get(f"/dossiers/drafts/{draft.public_id}/documents/").content.decode()
+    cases = [slot["when"] for slot in draft.form_schema["documents"] if slot.get("when")]
+    assert cases and all(case in page for case in cases)
+    assert draft.form_schema["notes"]
+    assert 'id="document-notes"' in page
+    assert draft.form_schema["notes"][0]["text"][:40] in page
