@@ -35,7 +35,6 @@ logger = logging.getLogger("identity.oidc")
 
 SESSION_KEY = "vneid_flows"
 MAX_PENDING_FLOWS = 5  # logins started in other tabs of the same browser
-FLOW_LIFETIME_SECONDS = 10 * 60
 DISCOVERY_CACHE_SECONDS = 60 * 60
 JWKS_CACHE_SECONDS = 60 * 60
 # An ID token naming a key we do not know makes us fetch the key set again, but never more
@@ -75,6 +74,12 @@ def _b64url(data: bytes) -> str:
 
 def _timeout() -> float:
     return settings.VNEID_HTTP_TIMEOUT_SECONDS
+
+
+def flow_lifetime() -> int:
+    """How long (seconds) a started login may take: an old state, nonce and PKCE verifier kept
+    in the session must not complete a login long after (VNEID_LOGIN_FLOW_SECONDS)."""
+    return settings.VNEID_LOGIN_FLOW_SECONDS
 
 
 def _get_json(url: str, *, what: str, headers: dict[str, str] | None = None) -> Any:
@@ -180,7 +185,7 @@ def begin_login(request: HttpRequest, next_url: str | None) -> str:
     flows = {
         key: flow
         for key, flow in flows.items()
-        if isinstance(flow, dict) and now - flow.get("started", 0) < FLOW_LIFETIME_SECONDS
+        if isinstance(flow, dict) and now - flow.get("started", 0) < flow_lifetime()
     }
     while len(flows) >= MAX_PENDING_FLOWS:
         flows.pop(min(flows, key=lambda key: flows[key]["started"]))
@@ -229,7 +234,8 @@ def take_flow(request: HttpRequest, state: str | None) -> dict[str, Any]:
             ),
             "state_mismatch",
         )
-    if int(time.time()) - flow.get("started", 0) >= FLOW_LIFETIME_SECONDS:
+    started = flow.get("started")
+    if not isinstance(started, int) or int(time.time()) - started >= flow_lifetime():
         raise LoginFailed(_("The login took too long. Please start again."), "flow_expired")
     return flow
 
@@ -329,7 +335,12 @@ def finish_login(request: HttpRequest) -> LoginResult:
         raise LoginFailed(_not_completed(), "id_token_invalid") from None
     consume_nonce(flow["nonce"], claims.get("exp"))
     userinfo = fetch_userinfo(answer["access_token"])
-    if userinfo.get("sub") != claims["sub"]:
+    if not isinstance(userinfo.get("sub"), str) or not userinfo["sub"]:
+        # OIDC Core §5.3.2: the sub claim MUST be in the answer; without it nothing ties these
+        # claims to the person the ID token names.
+        logger.warning("VNeID userinfo names no subject")
+        raise LoginFailed(_not_completed(), "userinfo_without_sub")
+    if userinfo["sub"] != claims["sub"]:
         logger.warning("VNeID userinfo is about another subject than the ID token")
         raise LoginFailed(_not_completed(), "userinfo_sub_mismatch")
     return LoginResult(claims={**claims, **userinfo}, next_url=flow["next"])
