@@ -38,6 +38,18 @@ def actor_of(request: HttpRequest | None) -> tuple[str, str]:
     return ActorType.ANONYMOUS, ""
 
 
+def _storable(value: Any) -> Any:
+    """``value`` with NUL characters written as ``\\x00``: PostgreSQL text and jsonb cannot
+    hold them, and a hostile path or header must be recorded, not make the refusal a 500."""
+    if isinstance(value, str):
+        return value.replace("\x00", "\\x00")
+    if isinstance(value, dict):
+        return {_storable(key): _storable(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_storable(item) for item in value]
+    return value
+
+
 def record(
     action: str,
     *,
@@ -51,11 +63,11 @@ def record(
     event = AuditEvent.objects.create(
         action=action,
         actor_type=actor_type or default_type,
-        actor=(actor if actor is not None else default_actor)[:255],
+        actor=_storable(actor if actor is not None else default_actor)[:255],
         ip=client_ip(request),
-        user_agent=(request.META.get("HTTP_USER_AGENT", "") if request else "")[:255],
-        path=(request.path if request else "")[:255],
-        detail=detail or {},
+        user_agent=_storable(request.META.get("HTTP_USER_AGENT", "") if request else "")[:255],
+        path=_storable(request.path if request else "")[:255],
+        detail=_storable(detail or {}),
     )
     logger.info("audit %s %s %s", event.action, event.actor_type, event.actor)
     return event

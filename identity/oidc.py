@@ -26,6 +26,7 @@ from typing import Any
 from urllib.parse import quote, urlencode
 
 import requests
+from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -39,7 +40,6 @@ logger = logging.getLogger("identity.oidc")
 
 SESSION_KEY = "vneid_flows"
 MAX_PENDING_FLOWS = 5  # logins started in other tabs of the same browser
-FLOW_LIFETIME_SECONDS = 10 * 60
 DISCOVERY_CACHE_SECONDS = 60 * 60
 JWKS_CACHE_SECONDS = 60 * 60
 # An ID token naming a key we do not know makes us fetch the key set again, but never more
@@ -85,6 +85,12 @@ def _b64url(data: bytes) -> str:
 
 def _timeout() -> float:
     return provider().http_timeout_seconds
+
+
+def flow_lifetime() -> int:
+    """How long (seconds) a started login may take: an old state, nonce and PKCE verifier kept
+    in the session must not complete a login long after (VNEID_LOGIN_FLOW_SECONDS)."""
+    return settings.VNEID_LOGIN_FLOW_SECONDS
 
 
 def _get_json(url: str, *, what: str, headers: dict[str, str] | None = None) -> Any:
@@ -190,7 +196,7 @@ def begin_login(request: HttpRequest, next_url: str | None) -> str:
     flows = {
         key: flow
         for key, flow in flows.items()
-        if isinstance(flow, dict) and now - flow.get("started", 0) < FLOW_LIFETIME_SECONDS
+        if isinstance(flow, dict) and now - flow.get("started", 0) < flow_lifetime()
     }
     while len(flows) >= MAX_PENDING_FLOWS:
         flows.pop(min(flows, key=lambda key: flows[key]["started"]))
@@ -240,7 +246,8 @@ def take_flow(request: HttpRequest, state: str | None) -> dict[str, Any]:
             ),
             "state_mismatch",
         )
-    if int(time.time()) - flow.get("started", 0) >= FLOW_LIFETIME_SECONDS:
+    started = flow.get("started")
+    if not isinstance(started, int) or int(time.time()) - started >= flow_lifetime():
         raise LoginFailed(_("The login took too long. Please start again."), "flow_expired")
     return flow
 
@@ -340,7 +347,12 @@ def finish_login(request: HttpRequest) -> LoginResult:
         raise LoginFailed(_not_completed(), "id_token_invalid") from None
     consume_nonce(flow["nonce"], claims.get("exp"))
     userinfo = fetch_userinfo(answer["access_token"])
-    if userinfo.get("sub") != claims["sub"]:
+    if not isinstance(userinfo.get("sub"), str) or not userinfo["sub"]:
+        # OIDC Core §5.3.2: the sub claim MUST be in the answer; without it nothing ties these
+        # claims to the person the ID token names.
+        logger.warning("VNeID userinfo names no subject")
+        raise LoginFailed(_not_completed(), "userinfo_without_sub")
+    if userinfo["sub"] != claims["sub"]:
         logger.warning("VNeID userinfo is about another subject than the ID token")
         raise LoginFailed(_not_completed(), "userinfo_sub_mismatch")
     return LoginResult(claims={**claims, **userinfo}, next_url=flow["next"])

@@ -234,28 +234,44 @@ class ProcedureVersion(models.Model):
     def __str__(self) -> str:
         return f"{self.procedure.national_code} v{self.number} ({self.get_status_display()})"
 
-    # Fields that may still change once published: retiring closes the validity window.
-    _MUTABLE_WHEN_FROZEN = frozenset({"status", "valid_to"})
+    # Fields that may still change once published: retiring closes the validity window. A
+    # retired version is final: nothing changes, not even its status (un-retiring it would put
+    # two versions in force) or the end of its validity.
+    _MUTABLE_WHEN_PUBLISHED = frozenset({"status", "valid_to"})
 
     def save(self, *args, **kwargs):
-        if self.pk:
-            stored = type(self).objects.filter(pk=self.pk).first()
-            if stored is not None and stored.is_frozen:
-                changed = {
-                    f.attname
-                    for f in self._meta.concrete_fields
-                    if getattr(stored, f.attname) != getattr(self, f.attname)
-                }
-                if changed - self._MUTABLE_WHEN_FROZEN or self.status == self.Status.DRAFT:
-                    raise ValidationError(
-                        _("A published procedure version cannot be changed; create a new draft.")
-                    )
+        self._check_frozen()
         super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):
         if self.is_frozen:
             raise ValidationError(_("A published procedure version cannot be deleted."))
         return super().delete(*args, **kwargs)
+
+    def _frozen_change_refused(self) -> bool:
+        """Saving this instance would rewrite a published or retired version."""
+        stored = type(self).objects.filter(pk=self.pk).first() if self.pk else None
+        if stored is None or not stored.is_frozen:
+            return False
+        changed = {
+            f.attname
+            for f in self._meta.concrete_fields
+            if getattr(stored, f.attname) != getattr(self, f.attname)
+        }
+        if stored.status == self.Status.RETIRED:
+            return bool(changed)
+        return bool(changed - self._MUTABLE_WHEN_PUBLISHED) or self.status == self.Status.DRAFT
+
+    def _check_frozen(self) -> None:
+        if self._frozen_change_refused():
+            raise ValidationError(
+                _("A published procedure version cannot be changed; create a new draft.")
+            )
+
+    def clean(self) -> None:
+        """Forms (the admin's included) get the refusal as a validation error, not a crash."""
+        super().clean()
+        self._check_frozen()
 
     @property
     def is_frozen(self) -> bool:
@@ -349,6 +365,10 @@ class FeeLine(models.Model):
     def save(self, *args, **kwargs):
         self.channel._check_draft()
         super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        self.channel._check_draft()
+        return super().delete(*args, **kwargs)
 
 
 class DocumentSlot(VersionPart):

@@ -194,6 +194,8 @@ VNEID_REDIRECT_URI = env("VNEID_REDIRECT_URI", "")  # default: built from the re
 VNEID_SCOPES = env("VNEID_SCOPES", "openid profile")
 VNEID_CLOCK_SKEW_SECONDS = env_int("VNEID_CLOCK_SKEW_SECONDS", 60)
 VNEID_HTTP_TIMEOUT_SECONDS = env_int("VNEID_HTTP_TIMEOUT_SECONDS", 5)
+# A login started longer ago than this (state, nonce, PKCE verifier in the session) is refused.
+VNEID_LOGIN_FLOW_SECONDS = env_int("VNEID_LOGIN_FLOW_SECONDS", 10 * 60)
 # Machine clients get short-lived HS256 tokens signed with this secret.
 MACHINE_TOKEN_SECRET = env(
     "MACHINE_TOKEN_SECRET",
