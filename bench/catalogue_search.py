@@ -273,20 +273,38 @@ def prepare_database(database_url: str) -> int:
     return Procedure.objects.filter(current_version__isnull=False).count()
 
 
+def bench_environment() -> tuple[str, dict[str, str]]:
+    """The database URL and the environment of the server; also applied to this process."""
+    database_url = os.environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "DJANGO_SETTINGS_MODULE": "portal.settings.dev",
+        "DEBUG": "false",  # no per-request query log
+        "LOG_LEVEL": "WARNING",
+    }
+    os.environ.update(env)
+    sys.path.insert(0, str(ROOT))
+    return database_url, env
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
 
 
-def start_server(port: int, env: dict[str, str], log_path: Path) -> subprocess.Popen:
+def start_server(
+    port: int, env: dict[str, str], log_path: Path, workers: int = 1
+) -> subprocess.Popen:
+    """``gunicorn portal.wsgi`` with ``workers`` sync workers of one thread each."""
     command = [
         str(ROOT / ".venv" / "bin" / "gunicorn"),
         "portal.wsgi",
         "--bind",
         f"127.0.0.1:{port}",
         "--workers",
-        "1",
+        str(workers),
         "--threads",
         "1",
         "--log-level",
@@ -294,6 +312,25 @@ def start_server(port: int, env: dict[str, str], log_path: Path) -> subprocess.P
     ]
     log = log_path.open("ab")
     return subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=log)
+
+
+def setting_line(database_url: str, count: int, server: str) -> str:
+    """What the figures were measured on, printed above them."""
+    host = urlsplit(database_url)
+    return (
+        f"catalogue: {count} procedures · PostgreSQL {host.hostname}:{host.port or 5432}"
+        f"{host.path} · {server} · {platform.machine()}, {os.cpu_count()} CPUs, "
+        f"Python {platform.python_version()}"
+    )
+
+
+def stop_server(server: subprocess.Popen) -> None:
+    server.terminate()
+    try:
+        server.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait()
 
 
 def wait_until_up(port: int, server: subprocess.Popen, timeout: float = 30.0) -> None:
@@ -383,17 +420,7 @@ def main() -> int:
     parser.add_argument("--slowest", type=int, default=5, help="list the N slowest queries")
     args = parser.parse_args()
 
-    database_url = os.environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url,
-        "DJANGO_SETTINGS_MODULE": "portal.settings.dev",
-        "DEBUG": "false",  # no per-request query log
-        "LOG_LEVEL": "WARNING",
-    }
-    os.environ.update(env)
-    sys.path.insert(0, str(ROOT))
-
+    database_url, env = bench_environment()
     count = prepare_database(database_url)
     queries = build_queries()
     port = free_port()
@@ -403,20 +430,10 @@ def main() -> int:
         wait_until_up(port, server)
         result = run(port, queries, args.rounds)
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+        stop_server(server)
 
-    host = urlsplit(database_url)
     print()
-    print(
-        f"catalogue: {count} procedures · PostgreSQL {host.hostname}:{host.port or 5432}"
-        f"{host.path} · gunicorn 1 worker × 1 thread · {platform.machine()}, "
-        f"{os.cpu_count()} CPUs, Python {platform.python_version()}"
-    )
+    print(setting_line(database_url, count, "gunicorn 1 worker × 1 thread"))
     print(f"{len(queries)} queries × {args.rounds} round(s), after one warm-up pass; times in ms")
     print()
     print(f"{'':<28}{'count':>7}{'p50':>9}{'p95':>9}{'p99':>9}{'max':>9}")

@@ -68,7 +68,8 @@ def dossiers_of(citizen: Citizen) -> QuerySet[Dossier]:
 
 def get_for_citizen(citizen: Citizen, *, code: str | None = None, public_id=None) -> Dossier:
     """The citizen's own dossier by code or draft id; anything else is "not found"."""
-    qs = dossiers_of(citizen)
+    # The version is read by every page and answer about one dossier: join it, not a query.
+    qs = dossiers_of(citizen).select_related("procedure_version")
     try:
         if code is not None:
             return qs.get(code=code)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from .filter_options import CachedSelect
 from .models import Agency, Level, OnlineLevel, Sector
 from .search import MAX_QUERY_LENGTH, SearchParams
 
@@ -26,6 +27,7 @@ class ProcedureSearchForm(forms.Form):
         to_field_name="code",
         required=False,
         empty_label=_("All sectors"),
+        widget=CachedSelect,
         error_messages={"invalid_choice": _("Unknown sector: choose one from the list.")},
     )
     level = forms.ChoiceField(
@@ -40,6 +42,7 @@ class ProcedureSearchForm(forms.Form):
         to_field_name="code",
         required=False,
         empty_label=_("All agencies"),
+        widget=CachedSelect,
         error_messages={"invalid_choice": _("Unknown agency code: choose one from the list.")},
     )
     online = forms.ChoiceField(

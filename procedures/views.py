@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.core.paginator import Paginator
+from django.core.paginator import EmptyPage, Page, Paginator
 from django.db.models import Prefetch, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
+from .api import PageWithTotalPaginator
 from .documents import LineKind
 from .eform_builder import classified_documents
 from .forms import ProcedureSearchForm
@@ -22,6 +23,9 @@ from .models import Channel, DocumentSlot, Level, Procedure, ProcedureVersion
 from .search import MAX_QUERY_LENGTH, run_search
 
 PAGE_SIZE = 20
+# Higher page numbers are clamped before they reach the database (whose offset would overflow);
+# no catalogue comes near MAX_PAGE × PAGE_SIZE procedures.
+MAX_PAGE = 100_000
 # Longer codes than this cannot be procedure codes; answer 404 without touching the database.
 MAX_CODE_LENGTH = 40
 
@@ -44,12 +48,13 @@ def procedure_list(request: HttpRequest) -> HttpResponse:
 
     params = form.params()
     outcome = run_search(params)
-    paginator = Paginator(outcome.results, PAGE_SIZE)
-    page_obj = paginator.page(_nearest_page(request.GET.get("page"), paginator.num_pages))
+    page_obj = _page(outcome.results, request.GET.get("page"))
     context.update(
         page_obj=page_obj,
         corrected_q=outcome.corrected_q,
-        page_range=paginator.get_elided_page_range(page_obj.number, on_each_side=1, on_ends=1),
+        page_range=page_obj.paginator.get_elided_page_range(
+            page_obj.number, on_each_side=1, on_ends=1
+        ),
         has_filters=any((params.sector, params.level, params.agency, params.online_level))
         or params.fee_free is not None,
     )
@@ -123,6 +128,19 @@ def _group_documents(documents: list[DocumentSlot]) -> list[DocumentGroup]:
     if len(groups) > 1 and "" in groups:
         groups[""].title = _("Other documents")
     return list(groups.values())
+
+
+def _page(results, raw: str | None) -> Page:
+    """The page asked for, clamped to the existing ones, read with its total in one query.
+
+    Only a page past the end costs a count and a second read (of the last page).
+    """
+    paginator = PageWithTotalPaginator(results, PAGE_SIZE)
+    try:
+        return paginator.page(_nearest_page(raw, MAX_PAGE))
+    except EmptyPage:
+        paginator = Paginator(results, PAGE_SIZE)
+        return paginator.page(paginator.num_pages)
 
 
 def _nearest_page(raw: str | None, num_pages: int) -> int:
