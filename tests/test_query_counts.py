@@ -11,6 +11,7 @@ from __future__ import annotations
 import pytest
 from django import forms
 
+from dossiers.models import DossierDocument, StoredDocument
 from procedures.filter_options import CachedSelect, generation
 from procedures.forms import ProcedureSearchForm
 from procedures.models import Agency, Sector
@@ -28,6 +29,15 @@ SIGNED_IN = 6
 def owner(client):
     citizen = make_citizen()
     dossier = submitted(citizen)
+    # Marriage asks for no upload since its slots were classified: give the dossier documents
+    # of its own, so a per-document query would show in the counts.
+    for number in range(3):
+        stored = StoredDocument.objects.create(
+            owner=citizen, source="upload", title=f"Giấy tờ {number}",
+            original_name=f"giay-to-{number}.pdf", storage_name=f"q-{dossier.pk}-{number}",
+            content_type="application/pdf", size=10, sha256=f"{number}" * 64,
+        )  # fmt: skip
+        DossierDocument.objects.create(dossier=dossier, slot_id=f"extra{number}", stored=stored)
     client.force_login(citizen.user)
     return client, dossier
 
