@@ -29,8 +29,10 @@ $(VENV)/.synced: $(UV) pyproject.toml uv.lock
 
 venv: $(VENV)/.synced
 
+# The first manage.py run draws the demo's random secrets into var/secrets.json (dev settings).
 demo: venv
 	$(PY) manage.py migrate --noinput
+	@echo "Demo secrets: var/secrets.json (random, drawn on the first run, owner-only)"
 	$(PY) manage.py import_procedures data/procedures.json.gz
 	$(PY) manage.py seed_demo
 	DJANGO_SETTINGS_MODULE=sandbox.settings $(PY) manage.py migrate --noinput

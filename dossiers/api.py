@@ -27,8 +27,6 @@ from rest_framework import status
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 from rest_framework.generics import ListAPIView
-from rest_framework.pagination import PageNumberPagination
-from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -38,6 +36,10 @@ from identity.machine import MachineTokenAuthentication, machine_principal
 from identity.models import Citizen
 from portal.api import ErrorSerializer
 from portal.api import exception_handler as portal_exception_handler
+from portal.errors import error_body
+from portal.input import JSONParser, MultiPartParser
+from portal.pagination import CheckedPageNumberPagination
+from portal.privacy import PersonalDataMixin
 from procedures.models import Agency, Procedure
 
 from . import services, uploads
@@ -66,8 +68,7 @@ IDEMPOTENCY_KEY_MAX = 64
 
 def error_response(status_code: int, detail: str, fields: dict[str, Any] | None = None):
     """A response in the shared error shape (``portal.api.exception_handler``)."""
-    body = {"status": status_code, "detail": str(detail), "fields": fields or {}}
-    return Response({"error": body}, status=status_code)
+    return Response(error_body(status_code, detail, fields), status=status_code)
 
 
 def dossier_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
@@ -100,7 +101,7 @@ class CitizenSchema(AutoSchema):
         return [item for item in super().get_auth() if "machineToken" not in item]
 
 
-class CitizenAPIView(APIView):
+class CitizenAPIView(PersonalDataMixin, APIView):
     # Session first: an anonymous caller gets DRF's 403. The bearer class is listed so that a
     # machine token is recognised (and refused by IsCitizen) rather than ignored.
     authentication_classes = [SessionAuthentication, MachineTokenAuthentication]
@@ -160,10 +161,20 @@ ERROR_403 = OpenApiResponse(
         "Unsafe methods also need the session's CSRF token (X-CSRFToken header)."
     ),
 )
+ERROR_401 = OpenApiResponse(
+    ErrorSerializer,
+    description="A bearer token was sent and is invalid or expired (machine tokens are refused "
+    "here in any case: see 403).",
+)
 ERROR_404 = OpenApiResponse(
     ErrorSerializer,
     description="You have no dossier with this code or id (another person's dossier included).",
 )
+ERROR_413 = OpenApiResponse(
+    ErrorSerializer, description="The request body is larger than the upload limit."
+)
+PAGE_400 = OpenApiResponse(ErrorSerializer, description="`page` is not a number from 1 to 100000.")
+PAGE_404 = OpenApiResponse(ErrorSerializer, description="No such page (past the last one).")
 ERROR_409 = OpenApiResponse(
     ErrorSerializer,
     description="The dossier is no longer in a state that allows this (e.g. already submitted).",
@@ -173,17 +184,11 @@ ERROR_409 = OpenApiResponse(
 # --- my dossiers --------------------------------------------------------------------------------
 
 
-class DossierPagination(PageNumberPagination):
-    page_size = 20
-    page_size_query_param = "page_size"
-    max_page_size = 100
-
-
 class DossierListView(CitizenAPIView, ListAPIView):
     """Hồ sơ của tôi: the citizen's drafts and dossiers; starting a new draft."""
 
     serializer_class = DossierListItemSerializer
-    pagination_class = DossierPagination
+    pagination_class = CheckedPageNumberPagination
 
     def get_queryset(self) -> QuerySet[Dossier]:
         dossiers = services.dossiers_of(self.citizen).order_by("-created_at", "-pk")
@@ -210,18 +215,13 @@ class DossierListView(CitizenAPIView, ListAPIView):
                 STATUS_SCHEMA,
                 description="Only dossiers with this status code (see `status` in the results).",
             ),
-            OpenApiParameter("page", OpenApiTypes.INT, description="Page number, from 1."),
-            OpenApiParameter(
-                "page_size",
-                OpenApiTypes.INT,
-                description="Dossiers per page: 20 by default, at most 100.",
-            ),
         ],
         responses={
             200: DossierListItemSerializer(many=True),
             400: ERROR_400,
+            401: ERROR_401,
             403: ERROR_403,
-            404: OpenApiResponse(ErrorSerializer, description="No such page."),
+            404: PAGE_404,
         },
         tags=TAGS,
     )
@@ -240,6 +240,7 @@ class DossierListView(CitizenAPIView, ListAPIView):
         responses={
             201: DossierDetailSerializer,
             400: ERROR_400,
+            401: ERROR_401,
             403: ERROR_403,
         },
         tags=TAGS,
@@ -284,7 +285,7 @@ class DossierDetailView(CitizenAPIView):
             "timeline and the receipt."
         ),
         parameters=[REF],
-        responses={200: DossierDetailSerializer, 403: ERROR_403, 404: ERROR_404},
+        responses={200: DossierDetailSerializer, 401: ERROR_401, 403: ERROR_403, 404: ERROR_404},
         tags=TAGS,
     )
     def get(self, request, ref: str):
@@ -306,6 +307,7 @@ class DossierDetailView(CitizenAPIView):
         responses={
             200: DossierUpdateResultSerializer,
             400: ERROR_400,
+            401: ERROR_401,
             403: ERROR_403,
             404: ERROR_404,
             409: ERROR_409,
@@ -356,7 +358,7 @@ class DossierDetailView(CitizenAPIView):
         summary="Delete a draft",
         description="Deletes a draft and its attachments (the files stay in your document store).",
         parameters=[REF],
-        responses={204: None, 403: ERROR_403, 404: ERROR_404, 409: ERROR_409},
+        responses={204: None, 401: ERROR_401, 403: ERROR_403, 404: ERROR_404, 409: ERROR_409},
         tags=TAGS,
     )
     def delete(self, request, ref: str):
@@ -390,9 +392,11 @@ class DossierDocumentsView(CitizenAPIView):
         responses={
             201: DossierDocumentSerializer,
             400: ERROR_400,
+            401: ERROR_401,
             403: ERROR_403,
             404: ERROR_404,
             409: ERROR_409,
+            413: ERROR_413,
         },
         tags=TAGS,
     )
@@ -443,7 +447,7 @@ class DossierDocumentView(CitizenAPIView):
                 description="`id` of the document in the dossier's `documents`.",
             ),
         ],
-        responses={204: None, 403: ERROR_403, 404: ERROR_404, 409: ERROR_409},
+        responses={204: None, 401: ERROR_401, 403: ERROR_403, 404: ERROR_404, 409: ERROR_409},
         tags=TAGS,
     )
     def delete(self, request, ref: str, document_id: int):
@@ -474,7 +478,7 @@ class DossierSubmitView(CitizenAPIView):
             REF,
             OpenApiParameter(
                 IDEMPOTENCY_HEADER,
-                OpenApiTypes.STR,
+                {"type": "string", "minLength": 1, "maxLength": IDEMPOTENCY_KEY_MAX},
                 OpenApiParameter.HEADER,
                 required=True,
                 description=f"A client-chosen key (e.g. a UUID), at most {IDEMPOTENCY_KEY_MAX} "
@@ -489,6 +493,7 @@ class DossierSubmitView(CitizenAPIView):
             ),
             201: OpenApiResponse(DossierDetailSerializer, description="Submitted."),
             400: ERROR_400,
+            401: ERROR_401,
             403: ERROR_403,
             404: ERROR_404,
             409: ERROR_409,
@@ -552,6 +557,7 @@ class DossierWithdrawView(CitizenAPIView):
         responses={
             200: DossierDetailSerializer,
             400: ERROR_400,
+            401: ERROR_401,
             403: ERROR_403,
             404: ERROR_404,
             409: ERROR_409,
@@ -573,7 +579,7 @@ class StoredDocumentListView(CitizenAPIView, ListAPIView):
     """Kho dữ liệu: the citizen's stored documents (uploads and electronic results)."""
 
     serializer_class = StoredDocumentSerializer
-    pagination_class = DossierPagination
+    pagination_class = CheckedPageNumberPagination
 
     def get_queryset(self) -> QuerySet[StoredDocument]:
         return uploads.stored_documents_of(self.citizen)
@@ -586,7 +592,13 @@ class StoredDocumentListView(CitizenAPIView, ListAPIView):
             "first. Reuse one in a dossier by sending its `id` as `stored_document` to "
             "POST /api/v1/dossiers/{ref}/documents/."
         ),
-        responses={200: StoredDocumentSerializer(many=True), 403: ERROR_403},
+        responses={
+            200: StoredDocumentSerializer(many=True),
+            400: PAGE_400,
+            401: ERROR_401,
+            403: ERROR_403,
+            404: PAGE_404,
+        },
         tags=TAGS,
     )
     def get(self, request, *args, **kwargs):

@@ -12,13 +12,17 @@ already has a ``status`` enum with other values.
 
 from __future__ import annotations
 
+import re
+from typing import Any
+
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from procedures.serializers import AgencySerializer
+from procedures.eforms import IDENTIFIER
+from procedures.serializers import AGENCY_CODE, PROCEDURE_CODE, AgencySerializer
 
 from . import services
 from .models import (
@@ -37,7 +41,32 @@ STATUS_HELP = (
     "6 financial obligation requested, 7 withdrawn by the applicant, 8 processing stopped, "
     "9 processed with a result ready, 10 result delivered. ``status_label`` says it in words."
 )
+DOWNLOAD_HELP = (
+    "Where the owner downloads the file (a signed-in session is required). The answer's "
+    "Content-Disposition gives the name twice (RFC 6266): filename*=UTF-8''… with the exact "
+    'Vietnamese name (RFC 5987) and filename="…" without accents.'
+)
 CHANNEL_HELP = "How the dossier is filed: 1 at the desk, 2 online, 3 by post."
+
+
+FIELD_ID = re.compile(IDENTIFIER["pattern"])
+# A group inside a group inside a section is as deep as an e-form goes.
+MAX_NESTING = 3
+SCALAR = [{"type": "string"}, {"type": "number"}, {"type": "boolean"}]
+SECTION_SCHEMA = {
+    "type": "object",
+    "description": (
+        "Values by field id: text, a number, true/false or null; a group field takes a list "
+        "of objects of the same kind."
+    ),
+    "additionalProperties": {
+        "nullable": True,
+        "oneOf": [
+            *SCALAR,
+            {"type": "array", "items": {"type": "object", "additionalProperties": {}}},
+        ],
+    },
+}
 
 
 STATUS_SCHEMA = {"type": "integer", "minimum": min(Status.values), "maximum": max(Status.values)}
@@ -89,9 +118,7 @@ class DossierDocumentSerializer(serializers.ModelSerializer):
     reused = serializers.BooleanField(
         help_text="Taken from the citizen's document store rather than uploaded for this dossier."
     )
-    download_url = serializers.SerializerMethodField(
-        help_text="Where the owner downloads the file (a signed-in session is required)."
-    )
+    download_url = serializers.SerializerMethodField(help_text=DOWNLOAD_HELP)
 
     class Meta:
         model = DossierDocument
@@ -119,7 +146,7 @@ class StoredDocumentSerializer(serializers.ModelSerializer):
     """A file in the citizen's document store (kho dữ liệu), reusable in any dossier."""
 
     id = serializers.UUIDField(source="public_id", help_text="Send as `stored_document` to reuse.")
-    download_url = serializers.SerializerMethodField()
+    download_url = serializers.SerializerMethodField(help_text=DOWNLOAD_HELP)
 
     class Meta:
         model = StoredDocument
@@ -236,7 +263,10 @@ class DossierDetailSerializer(DossierListItemSerializer):
     )
     timeline = serializers.SerializerMethodField()
     receipt_url = serializers.SerializerMethodField(
-        help_text="The receipt (Mẫu 01) as PDF once it has been produced, else null."
+        help_text=(
+            "The receipt (Mẫu 01) as PDF once it has been produced, else null; shown inline, "
+            "with filename*=UTF-8''… and filename=\"…\" in Content-Disposition."
+        )
     )
     urls = serializers.SerializerMethodField()
 
@@ -260,11 +290,15 @@ class DossierDetailSerializer(DossierListItemSerializer):
     def get_form_schema(self, dossier: Dossier) -> dict | None:
         return dossier.form_schema if dossier.status == Status.DRAFT else None
 
-    @extend_schema_field({"type": "object", "additionalProperties": {}, "nullable": True})
+    @extend_schema_field(
+        {"type": "object", "additionalProperties": SECTION_SCHEMA, "nullable": True}
+    )
     def get_form_data(self, dossier: Dossier) -> dict | None:
         return dossier.form_data if dossier.status == Status.DRAFT else None
 
-    @extend_schema_field({"type": "object", "additionalProperties": {}, "nullable": True})
+    @extend_schema_field(
+        {"type": "object", "additionalProperties": SECTION_SCHEMA, "nullable": True}
+    )
     def get_submitted_data(self, dossier: Dossier) -> dict | None:
         return dossier.submitted_data
 
@@ -331,24 +365,70 @@ class DossierUpdateResultSerializer(DossierDetailSerializer):
 
 
 class DossierStartSerializer(serializers.Serializer):
-    procedure = serializers.CharField(
-        max_length=40,
+    procedure = serializers.RegexField(
+        PROCEDURE_CODE["pattern"],
+        max_length=PROCEDURE_CODE["maxLength"],
         help_text="National (1.000894) or local (1.000894.000.00.00.H29) procedure code.",
+        error_messages={
+            "invalid": _("Enter a national (1.000894) or local (1.000894.000.00.00.H29) code.")
+        },
     )
+
+
+def check_section_values(values: dict[str, Any], depth: int = 1) -> None:
+    """The shape an e-form section has: field ids (as the form schema writes them) mapped to
+    scalars, or to lists of such objects for group fields. Anything else (``[null, null]``
+    where text belongs, an object as a value) is refused rather than stored in the draft,
+    whose ``form_data`` the API documents with this shape."""
+    for key, value in values.items():
+        if not FIELD_ID.fullmatch(key):
+            raise serializers.ValidationError(
+                _("Use field ids of the form (lowercase letters, digits and _), not “%(key)s”.")
+                % {"key": key}
+            )
+        if value is None or isinstance(value, str | int | float | bool):
+            continue
+        if not isinstance(value, list):
+            raise serializers.ValidationError(
+                _(
+                    "A value must be text, a number, true/false, null, or a list of entries "
+                    "(objects)."
+                )
+            )
+        if depth >= MAX_NESTING:
+            raise serializers.ValidationError(_("The lists are nested too deeply."))
+        for entry in value:
+            if not isinstance(entry, dict):
+                raise serializers.ValidationError(
+                    _("Each entry of a list must be an object of field values.")
+                )
+            check_section_values(entry, depth + 1)
+
+
+@extend_schema_field(SECTION_SCHEMA)
+class FormSectionField(serializers.DictField):
+    """One section's data, checked by :func:`check_section_values`."""
+
+    def to_internal_value(self, data):
+        values = super().to_internal_value(data)
+        check_section_values(values)
+        return values
 
 
 class DossierUpdateSerializer(serializers.Serializer):
     form_data = serializers.DictField(
-        child=serializers.DictField(),
+        child=FormSectionField(),
         required=False,
         help_text=(
             "Sections to replace, by section id: each value is the whole section's data "
             '(``{"applicant": {"phone": "0912345678", …}}``). Sections not sent are kept.'
         ),
     )
-    receiving_agency = serializers.CharField(
+    receiving_agency = serializers.RegexField(
+        AGENCY_CODE["pattern"],
         required=False,
-        max_length=40,
+        max_length=AGENCY_CODE["maxLength"],
+        error_messages={"invalid": _("Enter an agency code such as H29.26743.")},
         help_text="Code of the agency where to file (any ward or commune for commune procedures).",
     )
 

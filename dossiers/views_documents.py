@@ -23,6 +23,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from identity.citizens import citizen_of
 from identity.models import Citizen
+from portal.downloads import content_disposition
 
 from . import services, uploads
 from .models import Dossier, Status, StoredDocument
@@ -213,6 +214,7 @@ def download(request: HttpRequest, public_id: Any) -> HttpResponse:
         filename=uploads.download_name(stored),
         content_type=stored.content_type,
     )
+    response["Content-Disposition"] = content_disposition(uploads.download_name(stored))
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store, max-age=0"
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"

@@ -28,6 +28,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from identity.audit import client_ip
 from identity.citizens import citizen_of
+from portal.downloads import content_disposition
 
 from . import services
 from .models import Dossier, DossierEvent, Status
@@ -191,6 +192,9 @@ def receipt_pdf(request: HttpRequest, code: str) -> HttpResponse:
         content_type="application/pdf",
         as_attachment=False,
         filename=f"giay-tiep-nhan-{dossier.code}.pdf",
+    )
+    response["Content-Disposition"] = content_disposition(
+        f"giay-tiep-nhan-{dossier.code}.pdf", attachment=False
     )
     response["Cache-Control"] = "private, no-store"
     response["X-Content-Type-Options"] = "nosniff"

@@ -25,13 +25,14 @@ from rest_framework import serializers, status
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.exceptions import APIException, ValidationError
 from rest_framework.generics import ListAPIView
-from rest_framework.pagination import CursorPagination
 from rest_framework.parsers import FormParser
 from rest_framework.permissions import AllowAny, BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from portal.api import ErrorSerializer
+from portal.pagination import CheckedCursorPagination
+from portal.privacy import PersonalDataMixin
 
 from .machine import (
     HasScopes,
@@ -212,8 +213,9 @@ OAUTH_ERRORS = {
     429: OpenApiResponse(
         OAuthErrorSerializer,
         description=(
-            "too_many_requests: too many failed attempts for this client id or address "
-            "(10 in 5 minutes by default); see Retry-After."
+            "too_many_requests: too many failed attempts for this client id from this address "
+            "(10 in 5 minutes by default), or from this address for any client id (30); "
+            "Retry-After gives the seconds until the limit ends."
         ),
     ),
 }
@@ -270,7 +272,7 @@ class TokenView(APIView):
             if exc.status_code == status.HTTP_401_UNAUTHORIZED:
                 headers["WWW-Authenticate"] = 'Basic realm="hcmc-portal"'
             elif exc.status_code == status.HTTP_429_TOO_MANY_REQUESTS:
-                headers["Retry-After"] = str(failure_window())
+                headers["Retry-After"] = str(exc.retry_after or failure_window())
             return _oauth_error(exc.error, exc.description, exc.status_code, **headers)
         return Response(issued.as_response(), headers=NO_STORE)
 
@@ -287,7 +289,7 @@ ERROR_403 = OpenApiResponse(ErrorSerializer, description="The caller may not use
     responses={200: WhoAmISerializer, 401: ERROR_401, 403: ERROR_403},
     tags=["auth"],
 )
-class WhoAmIView(APIView):
+class WhoAmIView(PersonalDataMixin, APIView):
     authentication_classes = [MachineTokenAuthentication]
     permission_classes = [IsMachineClient]
 
@@ -300,7 +302,7 @@ class WhoAmIView(APIView):
                 "expires_at": principal.expires_at,
             }
         ).data
-        return Response(data, headers={"Cache-Control": "no-store"})
+        return Response(data)
 
 
 # --- the audit log ------------------------------------------------------------------------------
@@ -329,7 +331,7 @@ class IsCityAdministrator(BasePermission):
         )
 
 
-class AuditPagination(CursorPagination):
+class AuditPagination(CheckedCursorPagination):
     ordering = ("-at", "-pk")
     page_size = 50
     page_size_query_param = "page_size"
@@ -347,13 +349,17 @@ class AuditPagination(CursorPagination):
     parameters=[AuditFilterSerializer],
     responses={
         200: AuditEventSerializer(many=True),
-        400: OpenApiResponse(ErrorSerializer, description="A filter is not valid."),
+        400: OpenApiResponse(
+            ErrorSerializer,
+            description="A filter, `cursor` (not one from a `next`/`previous` link) or NUL is "
+            "not valid.",
+        ),
         401: ERROR_401,
         403: ERROR_403,
     },
     tags=["audit"],
 )
-class AuditLogView(ListAPIView):
+class AuditLogView(PersonalDataMixin, ListAPIView):
     """Nhật ký hệ thống (the audit log), read-only."""
 
     # The bearer class first: an anonymous caller gets 401 with a Bearer challenge.

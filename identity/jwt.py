@@ -109,17 +109,45 @@ def issue_machine_token(client_id: str, scopes: list[str], ttl: int) -> tuple[st
 
 
 def verify_machine_token(token: str, leeway: int = 5) -> dict[str, Any]:
-    """Claims of a machine token we issued; raises TokenExpired / TokenError."""
+    """Claims of a machine token we issued; raises TokenExpired / TokenError.
+
+    The signature alone is not enough: a token signed with a leaked or guessed key could carry
+    times we never write (an ``exp`` of 10^20, an ``iat`` in the future, a lifetime of years,
+    numbers as strings). Such claims are refused rather than trusted or crashed on.
+    """
     try:
-        return jwt.decode(
+        claims = jwt.decode(
             token,
             _machine_key(),
             algorithms=MACHINE_TOKEN_ALGORITHMS,
             audience=settings.MACHINE_TOKEN_ISSUER,
             issuer=settings.MACHINE_TOKEN_ISSUER,
-            options={"leeway": leeway, "require_exp": True, "require_sub": True},
+            options={
+                "leeway": leeway,
+                "require_exp": True,
+                "require_iat": True,
+                "require_sub": True,
+            },
         )
     except ExpiredSignatureError as exc:
         raise TokenExpired("the token has expired") from exc
     except JWTError as exc:
         raise TokenError(f"the token is not valid: {exc}") from exc
+    _check_machine_times(claims, leeway)
+    return claims
+
+
+def _check_machine_times(claims: dict[str, Any], leeway: int) -> None:
+    """``iat``/``nbf``/``exp`` as :func:`issue_machine_token` writes them, or TokenError."""
+    for name in ("iat", "nbf", "exp"):
+        value = claims.get(name, 0)
+        # bool is an int in Python, not in JSON: true is not a time.
+        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+            raise TokenError(f"the {name} claim is not a whole number of seconds")
+    issued, expires = claims["iat"], claims["exp"]
+    if issued > time.time() + leeway:
+        raise TokenError("the token was issued in the future")
+    if expires <= issued or expires - issued > settings.MACHINE_TOKEN_TTL_SECONDS:
+        raise TokenError("the token lives longer than the tokens we issue")
+    if claims.get("nbf", issued) > expires:
+        raise TokenError("the token is never valid")

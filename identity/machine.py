@@ -20,8 +20,10 @@ import base64
 import binascii
 import hashlib
 import logging
+import math
 import re
 import secrets
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -62,8 +64,13 @@ def _setting(name: str, default: int) -> int:
 
 
 def max_failures() -> int:
-    """Failed token requests allowed per client id and per address within the window."""
+    """Failed token requests allowed for one client id from one address within the window."""
     return _setting("MACHINE_TOKEN_MAX_FAILURES", 10)
+
+
+def max_failures_per_address() -> int:
+    """Failed token requests allowed from one address, whatever the client ids tried."""
+    return _setting("MACHINE_TOKEN_MAX_FAILURES_PER_ADDRESS", 30)
 
 
 def failure_window() -> int:
@@ -167,6 +174,7 @@ class TokenRequestError(Exception):
         reason: str,
         status_code: int = status.HTTP_400_BAD_REQUEST,
         client: MachineClient | None = None,
+        retry_after: int | None = None,
     ):
         super().__init__(description)
         self.error = error
@@ -174,6 +182,7 @@ class TokenRequestError(Exception):
         self.reason = reason  # for the audit log
         self.status_code = status_code
         self.client = client
+        self.retry_after = retry_after  # seconds until a rate limit ends (429 only)
 
 
 @dataclass(frozen=True)
@@ -247,36 +256,52 @@ def client_credentials(request: HttpRequest, data: Any) -> tuple[str, str]:
     return str(form_id), str(form_secret)
 
 
+# Failures are counted per client id *and* address together, so wrong secrets sent for the
+# national portal's id from anywhere else never lock the portal itself out; a second, looser
+# count per address stops one address from trying id after id.
+
+
 def _ip_key(ip: str | None) -> str:
     return f"machine-token-fail:ip:{ip or '-'}"
 
 
-def _client_key(client_id: str) -> str:
-    digest = hashlib.sha256(client_id.encode("utf-8", "replace")).hexdigest()[:32]
-    return f"machine-token-fail:client:{digest}"
+def _pair_key(client_id: str, ip: str | None) -> str:
+    pair = f"{client_id}\n{ip or '-'}".encode("utf-8", "replace")
+    return f"machine-token-fail:pair:{hashlib.sha256(pair).hexdigest()[:32]}"
 
 
-def _over_limit(key: str) -> bool:
-    return (cache.get(key) or 0) >= max_failures()
+def _locked_for(key: str, limit: int) -> int | None:
+    """Seconds until the window of ``key`` ends when its failures reached ``limit``, else None."""
+    if (cache.get(key) or 0) < limit:
+        return None
+    ends = cache.get(f"{key}:ends")
+    if ends is None:
+        return failure_window()
+    return max(1, math.ceil(ends - time.time()))
 
 
 def count_failure(client_id: str | None, ip: str | None) -> None:
-    """One more failed attempt for this client id and this address (fixed window)."""
-    keys = [_ip_key(ip)] + ([_client_key(client_id)] if client_id else [])
+    """One more failed attempt from this address, and for this client id from it (fixed
+    window: the first failure opens it, and its end is kept for ``Retry-After``)."""
+    keys = [_ip_key(ip)] + ([_pair_key(client_id, ip)] if client_id else [])
+    window = failure_window()
     for key in keys:
-        cache.add(key, 0, timeout=failure_window())
+        if cache.add(key, 0, timeout=window):
+            cache.set(f"{key}:ends", time.time() + window, timeout=window)
         try:
             cache.incr(key)
         except ValueError:  # expired between add and incr
-            cache.set(key, 1, timeout=failure_window())
+            cache.set(key, 1, timeout=window)
+            cache.set(f"{key}:ends", time.time() + window, timeout=window)
 
 
-def _rate_limited() -> TokenRequestError:
+def _rate_limited(retry_after: int) -> TokenRequestError:
     return TokenRequestError(
         "too_many_requests",
         "Too many failed attempts; try again later.",
         reason="rate_limited",
         status_code=status.HTTP_429_TOO_MANY_REQUESTS,
+        retry_after=retry_after,
     )
 
 
@@ -324,11 +349,13 @@ def issue_token(request: HttpRequest, data: Any) -> IssuedToken:
     ip = audit.client_ip(request)
     client_id: str | None = None
     try:
-        if _over_limit(_ip_key(ip)):
-            raise _rate_limited()
+        locked = _locked_for(_ip_key(ip), max_failures_per_address())
+        if locked:
+            raise _rate_limited(locked)
         client_id, secret = client_credentials(request, data)
-        if _over_limit(_client_key(client_id)):
-            raise _rate_limited()
+        locked = _locked_for(_pair_key(client_id, ip), max_failures())
+        if locked:
+            raise _rate_limited(locked)
         grant_type = data.get("grant_type")
         if not grant_type:
             raise TokenRequestError(

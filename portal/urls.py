@@ -33,3 +33,9 @@ urlpatterns = [
         name="api-docs",
     ),
 ]
+
+# JSON in the API's error shape under /api/, the HTML pages elsewhere (portal.errors).
+handler400 = "portal.errors.bad_request"
+handler403 = "portal.errors.permission_denied"
+handler404 = "portal.errors.page_not_found"
+handler500 = "portal.errors.server_error"

@@ -13,15 +13,21 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.exceptions import ErrorDetail, NotFound, ValidationError
 from rest_framework.generics import ListAPIView, RetrieveAPIView
-from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import AllowAny
 
 from portal.api import ErrorSerializer
+from portal.pagination import CheckedPageNumberPagination
 
 from .forms import FEE_CHOICES, ProcedureSearchForm
 from .models import Channel, Level, OnlineLevel, Procedure
 from .search import MAX_QUERY_LENGTH, search
-from .serializers import ProcedureDetailSerializer, ProcedureListSerializer
+from .serializers import (
+    AGENCY_CODE,
+    PROCEDURE_CODE,
+    SECTOR_CODE,
+    ProcedureDetailSerializer,
+    ProcedureListSerializer,
+)
 
 
 class PageWithTotalPaginator(Paginator):
@@ -54,11 +60,8 @@ class PageWithTotalPaginator(Paginator):
         return self._get_page(rows, number, self)
 
 
-class CataloguePagination(PageNumberPagination):
+class CataloguePagination(CheckedPageNumberPagination):
     django_paginator_class = PageWithTotalPaginator
-    page_size = 20
-    page_size_query_param = "page_size"
-    max_page_size = 100
 
 
 ERROR_400 = OpenApiResponse(ErrorSerializer, description="A query parameter is not valid.")
@@ -74,7 +77,14 @@ SEARCH_PARAMETERS = [
             "(1.004222.000.00.00.H29) or the start of one finds procedures by code."
         ),
     ),
-    OpenApiParameter("sector", OpenApiTypes.STR, description="Sector code (lĩnh vực)."),
+    OpenApiParameter(
+        "sector",
+        SECTOR_CODE,
+        description=(
+            "Sector code (lĩnh vực): the `code` of a procedure's `sector` in these results, "
+            "e.g. ho-tich. An unknown code is 400."
+        ),
+    ),
     OpenApiParameter(
         "level",
         OpenApiTypes.STR,
@@ -83,7 +93,7 @@ SEARCH_PARAMETERS = [
     ),
     OpenApiParameter(
         "agency",
-        OpenApiTypes.STR,
+        AGENCY_CODE,
         description=(
             "Agency code, e.g. H29.26743 (a commune). A commune gives the procedures that can be "
             "filed at any commune; another agency gives what it or its divisions receive."
@@ -100,12 +110,6 @@ SEARCH_PARAMETERS = [
         OpenApiTypes.STR,
         enum=[value for value, _label in FEE_CHOICES if value],
         description="true: free of charge only; false: with fees only.",
-    ),
-    OpenApiParameter("page", OpenApiTypes.INT, description="Page number, from 1."),
-    OpenApiParameter(
-        "page_size",
-        OpenApiTypes.INT,
-        description="Results per page: 20 by default, at most 100 (larger values are capped).",
     ),
 ]
 
@@ -149,7 +153,7 @@ class ProcedureListView(ListAPIView):
     parameters=[
         OpenApiParameter(
             "code",
-            OpenApiTypes.STR,
+            PROCEDURE_CODE,
             OpenApiParameter.PATH,
             description="National or local procedure code.",
         )

@@ -26,6 +26,26 @@ from .models import (
     Sector,
 )
 
+# The shapes of the catalogue's codes, as the OpenAPI schema states them for filters and paths.
+PROCEDURE_CODE = {
+    "type": "string",
+    "pattern": r"^[0-9]\.[0-9]{6}(\.[0-9]{3}\.[0-9]{2}\.[0-9]{2}\.[A-Z][0-9A-Z]*)?$",
+    "maxLength": 40,
+    "example": "1.004222",
+}
+AGENCY_CODE = {
+    "type": "string",
+    "pattern": r"^[A-Z][0-9A-Z]*(\.[0-9A-Z]+)*$",
+    "maxLength": 35,
+    "example": "H29.26743",
+}
+SECTOR_CODE = {
+    "type": "string",
+    "pattern": r"^[-a-z0-9_]+$",
+    "maxLength": 120,
+    "example": "ho-tich",
+}
+
 
 class SectorSerializer(serializers.ModelSerializer):
     class Meta:

@@ -234,8 +234,9 @@ def test_pages_share_the_total_and_do_not_overlap(client):
 
 
 @pytest.mark.parametrize("page", ["0", "-1", "abc", "1.5"])
-def test_invalid_page_number_is_a_404(client, page):
-    assert_error(client.get(LIST, {"q": "dang ky", "page": page}), 404)
+def test_invalid_page_number_is_a_400(client, page):
+    error = assert_error(client.get(LIST, {"q": "dang ky", "page": page}), 400)
+    assert list(error["fields"]) == ["page"]
 
 
 def test_list_queries_do_not_grow_with_the_page(client):

@@ -302,7 +302,8 @@ def test_the_owner_downloads_the_exact_bytes_as_an_attachment(english, citizen):
     assert hashlib.sha256(content).hexdigest() == stored.sha256
     assert response["Content-Type"] == "application/pdf"
     assert response["Content-Disposition"].startswith("attachment;")
-    assert "Gi%E1%BA%A5y%20khai%20sinh.pdf" in response["Content-Disposition"]
+    assert "filename*=UTF-8''Gi%E1%BA%A5y%20khai%20sinh.pdf" in response["Content-Disposition"]
+    assert 'filename="Giay khai sinh.pdf"' in response["Content-Disposition"]
     assert response["X-Content-Type-Options"] == "nosniff"
     assert "private" in response["Cache-Control"]
 
@@ -310,7 +311,9 @@ def test_the_owner_downloads_the_exact_bytes_as_an_attachment(english, citizen):
 def test_a_traversal_name_is_a_harmless_download_name(english, citizen):
     stored = uploads.store_upload(citizen, upload('../../etc/pass"wd.pdf', pdf_bytes()), **ANY)
     response = english.get(f"/documents/{stored.public_id}/")
-    assert response["Content-Disposition"] == 'attachment; filename="pass_wd.pdf"'
+    assert response["Content-Disposition"] == (
+        "attachment; filename=\"pass_wd.pdf\"; filename*=UTF-8''pass_wd.pdf"
+    )
 
 
 def test_nobody_else_can_download_and_nothing_confirms_existence(english, citizen, other, client):

@@ -53,6 +53,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "portal.middleware.TrustedProxyMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "portal.input.RefuseNulInApiQueryMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "portal.middleware.PortalLocaleMiddleware",
@@ -195,8 +196,10 @@ MACHINE_TOKEN_SECRET = env(
 )
 MACHINE_TOKEN_ISSUER = env("MACHINE_TOKEN_ISSUER", "hcmc-portal")
 MACHINE_TOKEN_TTL_SECONDS = env_int("MACHINE_TOKEN_TTL_SECONDS", 300)
-# Failed token requests allowed per client id and per address within the window (then 429).
+# Failed token requests allowed for one client id from one address within the window, and from
+# one address whatever the client ids (then 429 until the window ends).
 MACHINE_TOKEN_MAX_FAILURES = env_int("MACHINE_TOKEN_MAX_FAILURES", 10)
+MACHINE_TOKEN_MAX_FAILURES_PER_ADDRESS = env_int("MACHINE_TOKEN_MAX_FAILURES_PER_ADDRESS", 30)
 MACHINE_TOKEN_FAILURE_WINDOW_SECONDS = env_int("MACHINE_TOKEN_FAILURE_WINDOW_SECONDS", 300)
 
 # --- Internationalisation ------------------------------------------------------------------
@@ -237,7 +240,8 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    # The portal's parsers refuse NUL characters anywhere in the body (portal.input).
+    "DEFAULT_PARSER_CLASSES": ["portal.input.JSONParser"],
     "EXCEPTION_HANDLER": "portal.api.exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
