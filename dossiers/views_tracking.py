@@ -29,6 +29,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from identity.audit import client_ip
 from identity.citizens import citizen_of
 from portal.downloads import content_disposition
+from portal.errors import too_many_requests
 
 from . import services
 from .models import Dossier, DossierEvent, Status
@@ -334,12 +335,8 @@ def lookup(request: HttpRequest) -> HttpResponse:
     ip_key = rate_key("ip", client_ip(request) or "unknown")
     code_key = rate_key("code", code)
     if _limited(ip_key, code_key):
-        return render(
-            request,
-            "dossiers/lookup_limited.html",
-            {"minutes": max(1, lookup_window() // 60)},
-            status=429,
-        )
+        # The window is the longest wait; the counter may expire sooner.
+        return too_many_requests(request, lookup_window(), "dossiers/lookup_limited.html")
     _count(ip_key)
     dossier = None
     if CODE_PATTERN.match(code):

@@ -9,6 +9,7 @@ import hashlib
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE, NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
 from portal.queues import DEFAULT_QUEUE, task_queues, task_routes
@@ -40,6 +41,7 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "axes",
+    "csp",
     "portal",
     "procedures",
     "dossiers",
@@ -53,6 +55,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "portal.middleware.TrustedProxyMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "portal.middleware.PermissionsPolicyMiddleware",
+    # Before CSRF: the CSRF failure page is rendered in the layout, with the request's nonce.
+    "portal.middleware.PortalCSPMiddleware",
     "portal.input.RefuseNulInApiQueryMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -229,6 +234,41 @@ SESSION_SAVE_EVERY_REQUEST = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+# A refused CSRF check answers a translated page in the site's layout (JSON under /api/).
+CSRF_FAILURE_VIEW = "portal.errors.csrf_failure"
+# Content-Security-Policy (django-csp 4): only our own files, and an inline script or style only
+# with the request's nonce (``nonce="{{ request.csp_nonce }}"``). form-action also gets the VNeID
+# origin at each request (portal.middleware.PortalCSPMiddleware); /api/v1/docs/ adds what
+# Swagger UI needs (portal.urls).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, NONCE],
+        "img-src": [SELF],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+    }
+}
+# Browser features no page of the portal uses: empty allow-lists switch them off.
+PERMISSIONS_POLICY = {
+    feature: []
+    for feature in (
+        "accelerometer",
+        "camera",
+        "display-capture",
+        "geolocation",
+        "gyroscope",
+        "magnetometer",
+        "microphone",
+        "payment",
+        "usb",
+    )
+}
 
 # --- REST API -------------------------------------------------------------------------------
 REST_FRAMEWORK = {

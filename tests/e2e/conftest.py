@@ -85,6 +85,15 @@ def page(request, browser, viewport):
     context = browser.new_context(viewport=viewport, locale="vi-VN")
     context.set_default_timeout(15_000)
     page = context.new_page()
+    # Every browser test also checks the Content-Security-Policy: a blocked script, style or
+    # form shows up as a console message, and fails the test that caused it.
+    violations: list[str] = []
+    page.on(
+        "console",
+        lambda message: (
+            violations.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
     yield page
     report = getattr(request.node, "rep_call", None)
     if report is not None and report.failed:
@@ -97,3 +106,12 @@ def page(request, browser, viewport):
         except Exception as exc:  # a crashed page must not hide the test's own failure
             print(f"could not save a screenshot: {exc}")
     context.close()
+    if violations:
+        pytest.fail(f"Content-Security-Policy violations: {violations}", pytrace=False)
+
+
+def open_menu(page) -> None:
+    """Open the site menu where a phone shows it collapsed behind its "Menu" button."""
+    toggle = page.locator("header details.site-menu > summary")
+    if toggle.is_visible() and toggle.locator("xpath=..").get_attribute("open") is None:
+        toggle.click()

@@ -12,7 +12,7 @@ import pytest
 from django.utils import translation
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import DESKTOP, PHONE
+from tests.e2e.conftest import DESKTOP, PHONE, open_menu
 from tests.oidc_provider import isolate_cache
 from tests.sandbox_process import free_port, manage, sandbox_env, serving
 
@@ -53,6 +53,7 @@ def login_button_label() -> str:
 
 def log_in_at_sandbox(page, portal: str, id_number: str) -> None:
     page.goto(f"{portal}/")
+    open_menu(page)
     page.get_by_role("button", name=login_button_label(), exact=True).click()
     page.wait_for_url(re.compile(r"^http://127\.0\.0\.1:\d+/vneid/"))
     page.locator(f'button[data-id-number="{id_number}"]').click()
@@ -72,6 +73,7 @@ def test_citizen_logs_in_with_vneid_and_sees_their_profile(page, portal):
     page.wait_for_url(f"{portal}/")
     header = page.locator("header.site-header")
     expect(header).to_contain_text(AN_NAME)
+    open_menu(page)
     citizen = Citizen.objects.get(id_number=AN_ID)
     assert citizen.full_name == AN_NAME
     assert citizen.assurance_level == 2
@@ -88,8 +90,10 @@ def test_citizen_logs_in_with_vneid_and_sees_their_profile(page, portal):
     page.wait_for_url(f"{portal}/account/")
     expect(page.locator("input[name=phone]")).to_have_value("0912345678")
 
+    open_menu(page)
     page.locator("header form[action='/auth/logout/'] button").click()
     page.wait_for_url(f"{portal}/")
+    open_menu(page)
     expect(page.get_by_role("button", name=login_button_label(), exact=True)).to_be_visible()
     expect(page.locator("header.site-header")).not_to_contain_text(AN_NAME)
 
@@ -104,5 +108,6 @@ def test_inconsistent_vneid_data_is_refused_in_the_browser(page, portal):
     page.wait_for_url(re.compile(rf"^{re.escape(portal)}/auth/vneid/callback/"))
     expect(page.locator("[role=alert]")).to_contain_text("1995")
     expect(page.locator("[role=alert]")).to_contain_text("05/05/1998")
+    open_menu(page)
     expect(page.get_by_role("button", name=login_button_label(), exact=True)).to_be_visible()
     assert not Citizen.objects.filter(id_number=SAI_ID).exists()

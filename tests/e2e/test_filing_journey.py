@@ -13,7 +13,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import PHONE
+from tests.e2e.conftest import PHONE, open_menu
 
 # The sandbox and the portal pointed at it are the login test's fixtures, reused as they are.
 from tests.e2e.test_citizen_login import AN_ID, log_in_at_sandbox, portal, sandbox  # noqa: F401
@@ -139,6 +139,7 @@ def test_citizen_files_a_birth_registration_on_a_phone(
 
     # Back through "My dossiers": resume, and on through every section.
     page.goto(f"{portal}/")
+    open_menu(page)  # collapsed on a phone
     page.locator('header a[href="/dossiers/"]').click()
     page.wait_for_url(f"{portal}/dossiers/")
     _no_sideways_scroll(page)
