@@ -1,0 +1,1 @@
+"""Scanner implementations, one folder each."""
