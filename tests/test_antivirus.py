@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import socket
 import socketserver
-import struct
 import threading
 from pathlib import Path
 
@@ -17,53 +16,13 @@ from dossiers import antivirus
 from dossiers.antivirus.base import Scanner, ScannerUnavailable, ScanResult
 from dossiers.antivirus.contrib.clamd import ClamdScanner, parse_address
 from dossiers.antivirus.registry import Registry
-
-EICAR = b"X5O!P%@AP[4\\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*"
-
-
-class FakeClamd(socketserver.ThreadingTCPServer):
-    """Reads ``zINSTREAM\\0`` and length-prefixed chunks like clamd, then answers: FOUND when
-    the stream holds the EICAR test string, ``answer`` otherwise."""
-
-    allow_reuse_address = True
-    daemon_threads = True
-
-    def __init__(self, answer: bytes = b"stream: OK") -> None:
-        self.answer = answer
-        self.received: list[bytes] = []
-        super().__init__(("127.0.0.1", 0), FakeClamdHandler)
-
-
-class FakeClamdHandler(socketserver.StreamRequestHandler):
-    def handle(self) -> None:
-        command = b""
-        while not command.endswith(b"\0"):
-            command += self.rfile.read(1)
-        assert command == b"zINSTREAM\0"
-        data = b""
-        while True:
-            (length,) = struct.unpack("!I", self.rfile.read(4))
-            if length == 0:
-                break
-            data += self.rfile.read(length)
-        self.server.received.append(data)
-        answer = b"stream: Eicar-Test-Signature FOUND" if EICAR in data else self.server.answer
-        self.wfile.write(answer + b"\0")
+from tests.fixtures.clamd import EICAR, FakeClamdHandler, address_of, running_clamd
 
 
 @pytest.fixture
 def clamd():
-    server = FakeClamd()
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server
-    server.shutdown()
-    server.server_close()
-
-
-def address_of(server: FakeClamd) -> str:
-    host, port = server.server_address[:2]
-    return f"{host}:{port}"
+    with running_clamd() as server:
+        yield server
 
 
 def a_file(tmp_path: Path, content: bytes) -> Path:
