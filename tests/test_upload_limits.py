@@ -14,28 +14,17 @@ from django.test import RequestFactory
 
 from dossiers import services, upload_limits, uploads
 from dossiers.models import DossierDocument, StoredDocument
-from procedures.models import Procedure
-from tests.fixtures import hostile
-from tests.fixtures.documents import make_citizen
+from tests.fixtures import hostile, upload_setup
+from tests.fixtures.upload_setup import filled_draft, state
 
 pytestmark = pytest.mark.django_db
 
+# Shared fixtures (tests/fixtures/upload_setup.py): private storage per test, signed-in citizen.
+citizen = upload_setup.citizen
+private_root = upload_setup.private_root
+
 MB = 1024 * 1024
-PLAIN = "1.001766"
 BOUNDARY = "ranh-gioi"
-
-
-@pytest.fixture(autouse=True)
-def private_root(settings, tmp_path) -> Path:
-    settings.PRIVATE_STORAGE_ROOT = tmp_path / "private"
-    return settings.PRIVATE_STORAGE_ROOT
-
-
-@pytest.fixture
-def citizen(client):
-    citizen = make_citizen()
-    client.force_login(citizen.user)
-    return citizen
 
 
 def padded_pdf(size: int) -> bytes:
@@ -46,18 +35,7 @@ def padded_pdf(size: int) -> bytes:
 
 
 def small_slot_draft(citizen, max_size_mb: float = 1):
-    """A draft with form data, a document already attached to its second slot, and a first slot
-    that accepts at most ``max_size_mb``."""
-    dossier = services.start_draft(citizen, Procedure.objects.get(national_code=PLAIN))
-    slots = dossier.form_schema["documents"]
-    slots[0]["max_size_mb"] = max_size_mb
-    dossier.save()
-    services.save_draft(dossier, citizen, {"request": {"request": "Xin cấp bản sao"}})
-    dossier.refresh_from_db()
-    other_slot = services.active_document_slots(dossier)[1]["id"]
-    uploads.attach_upload(dossier, citizen, other_slot, upload("da-co.pdf", hostile.one_page_pdf()))
-    dossier.refresh_from_db()
-    return dossier, slots[0]["id"]
+    return filled_draft(citizen, max_size_mb=max_size_mb)
 
 
 def upload(name: str, content: bytes) -> SimpleUploadedFile:
@@ -65,9 +43,8 @@ def upload(name: str, content: bytes) -> SimpleUploadedFile:
 
 
 def snapshot(dossier) -> tuple:
-    dossier.refresh_from_db()
-    documents = sorted(dossier.documents.values_list("slot_id", "stored_id", "reused"))
-    return dossier.form_data, documents, StoredDocument.objects.count()
+    form_data, _updated, documents, stored, _files = state(dossier, Path("/nonexistent"))
+    return form_data, documents, stored
 
 
 def step_url(dossier, slot_id: str = "") -> str:
