@@ -80,6 +80,7 @@ def test_the_pixel_limit_is_a_setting(tmp_path, settings):
         ("pdf", lambda: hostile.one_page_pdf()),
         ("png", hostile.png_bytes),
         ("jpeg", hostile.jpeg_bytes),
+        ("jpeg", hostile.mpo_bytes),
         ("jpeg", lambda: hostile.jpeg_bytes(size=(2000, 1500))),
     ],
 )

@@ -44,7 +44,8 @@ ACTIVE_ANNOTATIONS = {"/FileAttachment", "/RichMedia", "/Movie", "/Sound", "/3D"
 # Filters of compressed images: decoded by a viewer into pixels, not inflated here.
 IMAGE_FILTERS = {"/DCTDecode", "/DCT", "/JPXDecode", "/CCITTFaxDecode", "/CCF", "/JBIG2Decode"}
 FLATE_FILTERS = {"/FlateDecode", "/Fl"}
-IMAGE_FORMATS = {"jpeg": "JPEG", "png": "PNG"}
+# What Pillow may call a file of each kind: phones write multi-picture JPEGs (MPO).
+IMAGE_FORMATS = {"jpeg": {"JPEG", "MPO"}, "png": {"PNG"}}
 
 
 class Refusal(Exception):
@@ -206,7 +207,7 @@ def check_image(path: str, kind: str, limits: dict) -> None:
     expected = IMAGE_FORMATS[kind]
     try:
         with Image.open(path) as image:
-            if image.format != expected:
+            if image.format not in expected:
                 raise Refusal("wrong_format", str(image.format))
             if image.width * image.height > Image.MAX_IMAGE_PIXELS:
                 raise Refusal("too_many_pixels", f"{image.width}x{image.height}")
