@@ -43,7 +43,8 @@ from portal.pagination import CheckedPageNumberPagination
 from portal.privacy import PersonalDataMixin
 from procedures.models import Agency, Procedure
 
-from . import services, upload_limits, uploads
+from . import services, uploads
+from .documents import limits as upload_limits
 from .models import Dossier, Status, StoredDocument
 from .serializers import (
     STATUS_SCHEMA,
@@ -378,7 +379,7 @@ class DossierDocumentsView(CitizenAPIView):
 
     def initial(self, request, *args, **kwargs):
         """Limit an upload's size before authentication, whose CSRF check of a session reads
-        the body (:mod:`dossiers.upload_limits`); who the caller is is checked after, as ever."""
+        the body (:mod:`dossiers.documents.limits`); who the caller is is checked after, as ever."""
         if request.method == "POST":
             citizen = citizen_of(request._request.user)
             dossier = None

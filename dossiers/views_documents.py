@@ -25,7 +25,8 @@ from identity.citizens import citizen_of
 from identity.models import Citizen
 from portal.downloads import content_disposition
 
-from . import services, upload_limits, uploads
+from . import services, uploads
+from .documents import limits as upload_limits
 from .models import Dossier, Status, StoredDocument
 
 
@@ -53,7 +54,7 @@ def _draft_of(request: HttpRequest, public_id: Any) -> tuple[Citizen, Dossier]:
 @require_http_methods(["GET", "POST"])
 def documents_step(request: HttpRequest, public_id: Any) -> HttpResponse:
     """Refuse an oversized upload before Django reads its body, limit what it may read, then
-    handle the request (see :mod:`dossiers.upload_limits`)."""
+    handle the request (see :mod:`dossiers.documents.limits`)."""
     if not request.user.is_authenticated:
         return _login_redirect(request)
     if request.method == "POST":

@@ -10,12 +10,12 @@ import threading
 from pathlib import Path
 
 import pytest
-from django.core.exceptions import ImproperlyConfigured
 
-from dossiers import antivirus
-from dossiers.antivirus.base import Scanner, ScannerUnavailable, ScanResult
-from dossiers.antivirus.contrib.clamd import ClamdScanner, parse_address
-from dossiers.antivirus.registry import Registry
+from dossiers.documents import antivirus
+from dossiers.documents.antivirus.base import ScannerUnavailable, ScanResult
+from dossiers.documents.antivirus.checks import antivirus_check
+from dossiers.documents.antivirus.contrib.clamd.plugin import ClamdScanner, parse_address
+from portal.plugins import DuplicatePlugin, UnknownPlugin
 from tests.fixtures.clamd import EICAR, FakeClamdHandler, address_of, running_clamd
 
 
@@ -23,6 +23,10 @@ from tests.fixtures.clamd import EICAR, FakeClamdHandler, address_of, running_cl
 def clamd():
     with running_clamd() as server:
         yield server
+
+
+def scanner_at(address: str) -> ClamdScanner:
+    return ClamdScanner("clamd", address=address, timeout=5)
 
 
 def a_file(tmp_path: Path, content: bytes) -> Path:
@@ -33,13 +37,13 @@ def a_file(tmp_path: Path, content: bytes) -> Path:
 
 def test_a_clean_file_is_sent_whole_and_passes(clamd, tmp_path):
     content = b"%PDF-1.7 " + bytes(range(256)) * 1000  # several chunks
-    result = ClamdScanner(address_of(clamd), timeout=5).scan(a_file(tmp_path, content))
+    result = scanner_at(address_of(clamd)).scan(a_file(tmp_path, content))
     assert result == ScanResult(clean=True)
     assert clamd.received == [content]
 
 
 def test_an_infected_file_is_reported_with_its_signature(clamd, tmp_path):
-    result = ClamdScanner(address_of(clamd), timeout=5).scan(a_file(tmp_path, EICAR))
+    result = scanner_at(address_of(clamd)).scan(a_file(tmp_path, EICAR))
     assert result.clean is False
     assert result.signature == "Eicar-Test-Signature"
 
@@ -47,7 +51,7 @@ def test_an_infected_file_is_reported_with_its_signature(clamd, tmp_path):
 def test_an_error_answer_is_no_answer(clamd, tmp_path):
     clamd.answer = b"INSTREAM size limit exceeded. ERROR"
     with pytest.raises(ScannerUnavailable, match="size limit"):
-        ClamdScanner(address_of(clamd), timeout=5).scan(a_file(tmp_path, b"x"))
+        scanner_at(address_of(clamd)).scan(a_file(tmp_path, b"x"))
 
 
 def test_an_unreachable_clamd_is_no_answer(tmp_path):
@@ -55,7 +59,7 @@ def test_an_unreachable_clamd_is_no_answer(tmp_path):
         unused.bind(("127.0.0.1", 0))
         port = unused.getsockname()[1]
     with pytest.raises(ScannerUnavailable):
-        ClamdScanner(f"127.0.0.1:{port}", timeout=2).scan(a_file(tmp_path, b"x"))
+        scanner_at(f"127.0.0.1:{port}").scan(a_file(tmp_path, b"x"))
 
 
 def test_a_unix_socket_is_spoken_to_the_same_way(tmp_path):
@@ -70,7 +74,7 @@ def test_a_unix_socket_is_spoken_to_the_same_way(tmp_path):
     server.received = []
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
-        assert ClamdScanner(f"unix:{path}", timeout=5).scan(a_file(tmp_path, EICAR)).clean is False
+        assert scanner_at(f"unix:{path}").scan(a_file(tmp_path, EICAR)).clean is False
         assert server.received == [EICAR]
     finally:
         server.shutdown()
@@ -93,39 +97,32 @@ def test_addresses(address, expected):
 
 def test_scanning_is_off_by_default(settings, tmp_path):
     settings.UPLOAD_ANTIVIRUS = ""
-    assert antivirus.scanner() is None
+    assert antivirus.active_scanner() is None
     assert antivirus.scan(a_file(tmp_path, EICAR)) is None
+    assert antivirus_check() == []
 
 
 def test_the_setting_picks_the_registered_scanner(settings, clamd, tmp_path):
     settings.UPLOAD_ANTIVIRUS = "clamd"
     settings.CLAMD_ADDRESS = address_of(clamd)
-    assert isinstance(antivirus.scanner(), ClamdScanner)
+    assert isinstance(antivirus.active_scanner(), ClamdScanner)
     assert antivirus.scan(a_file(tmp_path, EICAR)).clean is False
+    assert antivirus_check() == []
+
+
+def test_a_wrong_scanner_or_address_stops_the_deployment(settings):
     settings.UPLOAD_ANTIVIRUS = "norton"
-    with pytest.raises(ImproperlyConfigured, match="clamd"):
-        antivirus.scanner()
+    with pytest.raises(UnknownPlugin, match="clamd"):
+        antivirus.active_scanner()
+    assert [error.id for error in antivirus_check()] == ["dossiers.E001"]
+    settings.UPLOAD_ANTIVIRUS = "clamd"
+    settings.CLAMD_ADDRESS = "clamav-without-port"
+    errors = antivirus_check()
+    assert [error.id for error in errors] == ["dossiers.E002"]
+    assert "CLAMD_ADDRESS" in errors[0].msg
 
 
 def test_the_registry_refuses_a_second_scanner_with_the_same_id():
-    registry = Registry()
-
-    class One(Scanner):
-        id = "same"
-
-        @classmethod
-        def from_settings(cls):
-            return cls()
-
-        def scan(self, path):
-            return ScanResult(clean=True)
-
-    class Two(One):
-        id = "same"
-
-    registry.register(One)
-    with pytest.raises(ValueError, match="already registered"):
-        registry.register(Two)
-    assert registry.get("same") is One
-    with pytest.raises(ValueError, match="already registered"):
-        antivirus.registry.register(ClamdScanner)
+    with pytest.raises(DuplicatePlugin, match="already registered"):
+        antivirus.registry.register("clamd")(ClamdScanner)
+    assert type(antivirus.registry["clamd"]) is ClamdScanner

@@ -160,7 +160,7 @@ def test_an_exe_renamed_pdf_is_refused_next_to_its_slot_and_the_draft_is_untouch
     [
         ("trong.pdf", b"", "is empty", 400),
         ("anh.pdf", png_bytes(), "is not a PDF file", 400),
-        # Stopped while the body is read (dossiers.upload_limits): 413.
+        # Stopped while the body is read (dossiers.documents.limits): 413.
         ("lon.pdf", pdf_bytes() + b"0" * (10 * 1024 * 1024), "larger than 10 MB", 413),
     ],
 )

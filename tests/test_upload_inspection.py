@@ -1,5 +1,6 @@
-"""Parsing uploads in a bounded child process (dossiers.inspection): each hostile file gets its
-reason, ordinary files pass, and running out of time or memory is a refusal, not a crash."""
+"""Parsing uploads in a bounded child process (dossiers.documents.inspection): each hostile file
+gets its reason, ordinary files pass, and running out of time or memory is a refusal, not a
+crash."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from dossiers import inspection, pdf
+from dossiers import pdf
+from dossiers.documents import inspection
 from tests.fixtures import hostile
 
 

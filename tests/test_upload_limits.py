@@ -12,7 +12,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.http.multipartparser import MultiPartParser
 from django.test import RequestFactory
 
-from dossiers import services, upload_limits, uploads
+from dossiers import services, uploads
+from dossiers.documents import limits as upload_limits
 from dossiers.models import DossierDocument, StoredDocument
 from tests.fixtures import hostile, upload_setup
 from tests.fixtures.upload_setup import filled_draft, state

@@ -226,7 +226,7 @@ STORAGES = {
 }
 # Uploaded documents live outside the web root and are served only through a permission check.
 PRIVATE_STORAGE_ROOT = Path(env("PRIVATE_STORAGE_ROOT", str(VAR_DIR / "private")))
-# Every upload is parsed in a child process with these bounds (dossiers.inspection).
+# Every upload is parsed in a child process with these bounds (dossiers.documents.inspection).
 UPLOAD_CHECK_TIMEOUT_SECONDS = env_int("UPLOAD_CHECK_TIMEOUT_SECONDS", 20)
 UPLOAD_CHECK_MEMORY_MB = env_int("UPLOAD_CHECK_MEMORY_MB", 768)
 UPLOAD_PDF_MAX_INFLATED_MB = env_int("UPLOAD_PDF_MAX_INFLATED_MB", 256)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import socket
 import struct
-from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
@@ -39,18 +38,35 @@ def parse_address(address: str) -> tuple[int, str | tuple[str, int]]:
     return family, (host, int(port))
 
 
-@registry.register
-@dataclass(frozen=True)
+@registry.register("clamd")
 class ClamdScanner(Scanner):
-    """Scan with clamd at ``address`` (see :func:`parse_address`), waiting at most ``timeout``."""
+    """Scan with clamd at ``CLAMD_ADDRESS`` (see :func:`parse_address`), waiting at most
+    ``CLAMD_TIMEOUT_SECONDS``; ``address`` and ``timeout`` override them (tests, tools)."""
 
-    address: str
-    timeout: float = 30.0
-    id = "clamd"
+    verbose_name = "ClamAV (clamd)"
 
-    @classmethod
-    def from_settings(cls) -> ClamdScanner:
-        return cls(settings.CLAMD_ADDRESS, float(settings.CLAMD_TIMEOUT_SECONDS))
+    def __init__(
+        self, identifier: str, *, address: str | None = None, timeout: float | None = None
+    ) -> None:
+        super().__init__(identifier)
+        self._address = address
+        self._timeout = timeout
+
+    # Settings are read at each access: a changed setting (or a test's override) applies at once.
+    @property
+    def address(self) -> str:
+        return self._address or settings.CLAMD_ADDRESS
+
+    @property
+    def timeout(self) -> float:
+        return self._timeout or float(settings.CLAMD_TIMEOUT_SECONDS)
+
+    def check_config(self) -> list[str]:
+        try:
+            parse_address(self.address)
+        except ValueError as error:
+            return [str(error)]
+        return []
 
     def scan(self, path: Path) -> ScanResult:
         try:

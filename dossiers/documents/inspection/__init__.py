@@ -2,7 +2,7 @@
 
 The first bytes of a file say little: a PDF that runs JavaScript, one whose streams inflate to
 hundreds of MB or a PNG cut in half all start correctly. :func:`inspect_file` runs
-:mod:`dossiers.inspection.child` (pypdf, Pillow; no Django) on the written file under the
+:mod:`dossiers.documents.inspection.child` (pypdf, Pillow; no Django) on the written file under the
 limits of the ``UPLOAD_CHECK_*`` settings and returns why the file is refused, or None. A file
 that takes too long or too much memory is refused too: it is never a server error.
 """

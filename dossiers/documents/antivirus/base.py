@@ -1,11 +1,12 @@
-"""The shape of a virus scanner: what the upload checks need from one, nothing vendor-specific."""
+"""What the upload checks need from a virus scanner (trình quét virus), nothing vendor-specific."""
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from pathlib import Path
-from typing import ClassVar
+
+from portal.plugins import Plugin
 
 
 @dataclass(frozen=True)
@@ -22,15 +23,8 @@ class ScannerUnavailable(Exception):
     Uploads fail closed on it: a file that could not be scanned is not kept."""
 
 
-class Scanner(ABC):
-    """A virus scanner. ``id`` is the value of the ``UPLOAD_ANTIVIRUS`` setting that picks it."""
-
-    id: ClassVar[str]
-
-    @classmethod
-    @abstractmethod
-    def from_settings(cls) -> Scanner:
-        """The scanner configured by the deployment's settings."""
+class Scanner(Plugin, ABC):
+    """A virus scanner; its identifier is the value of ``UPLOAD_ANTIVIRUS`` that picks it."""
 
     @abstractmethod
     def scan(self, path: Path) -> ScanResult:

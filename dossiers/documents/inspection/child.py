@@ -4,9 +4,9 @@
 ``{"verdict": <reason>, "detail": <text>}``, and exits 0. Hostile files are made to exhaust a
 parser, so this program is kept apart from the web process: it imports only the standard
 library, pypdf and Pillow (never Django), sets its own address-space and CPU limits before
-importing either parser, and the parent (:mod:`dossiers.inspection`) kills it after a wall-clock
-timeout. The limits are set here rather than in a ``preexec_fn`` because ``preexec_fn`` is not
-safe in a threaded web server.
+importing either parser, and the parent (:mod:`dossiers.documents.inspection`) kills it after a
+wall-clock timeout. The limits are set here rather than in a ``preexec_fn`` because
+``preexec_fn`` is not safe in a threaded web server.
 
 Reasons: ``encrypted``, ``active`` (scripts, launch actions, embedded files, XFA), ``bomb``
 (streams inflate beyond the limit), ``unreadable`` (not a PDF a reader can open),

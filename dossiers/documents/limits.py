@@ -8,7 +8,7 @@ shows and what is enforced, the same in the page and the API:
 2. while the body is read, :class:`FileSizeLimit`, put first among the request's upload
    handlers, counts the bytes really received for each file and stops reading at the limit, so a
    client that understates its length cannot get more through;
-3. while the file is copied to storage, :mod:`dossiers.uploads` counts again against the exact
+3. while the file is copied to storage, :mod:`.storage` counts again against the exact
    slot's limit.
 
 The slot is known before the body only when the request names it in its query string
@@ -26,8 +26,9 @@ from django.utils.translation import gettext as _
 from rest_framework import status
 from rest_framework.exceptions import APIException
 
-from . import services, uploads
-from .models import Dossier
+from .. import services
+from ..models import Dossier
+from .checks import HARD_CAP_BYTES, MB, display_name, limit_bytes, limit_text, slot_max_size_mb
 
 # The CSRF token, action and slot fields, and the multipart boundaries and part headers.
 MULTIPART_MARGIN_BYTES = 64 * 1024
@@ -53,7 +54,7 @@ class FileSizeLimit(FileUploadHandler):
     def receive_data_chunk(self, raw_data: bytes, start: int) -> bytes:
         self.received += len(raw_data)
         if self.received > self.limit:
-            self.exceeded_name = uploads.display_name(self.file_name)
+            self.exceeded_name = display_name(self.file_name)
             # connection_reset: do not read (exhaust) the rest of the body either.
             raise StopUpload(connection_reset=True)
         return raw_data
@@ -68,9 +69,9 @@ def limit_for(dossier: Dossier | None, slot_id: str | None) -> tuple[int, str]:
     and the hard cap without a draft."""
     slots = services.active_document_slots(dossier) if dossier is not None else []
     named = [slot for slot in slots if slot_id and slot["id"] == slot_id]
-    sizes = [uploads.slot_max_size_mb(slot) for slot in (named or slots)]
-    size_mb = max(sizes) if sizes else uploads.HARD_CAP_BYTES / uploads.MB
-    return uploads.limit_bytes(size_mb), uploads.limit_text(size_mb)
+    sizes = [slot_max_size_mb(slot) for slot in (named or slots)]
+    size_mb = max(sizes) if sizes else HARD_CAP_BYTES / MB
+    return limit_bytes(size_mb), limit_text(size_mb)
 
 
 def declared_length(request: HttpRequest) -> int:

@@ -1,1 +1,0 @@
-"""Scanner implementations, one folder each."""
