@@ -618,7 +618,8 @@ class StoredDocumentListView(CitizenAPIView, ListAPIView):
         summary="List my document store",
         description=(
             "Files the citizen uploaded earlier or received as electronic results, newest "
-            "first. Reuse one in a dossier by sending its `id` as `stored_document` to "
+            "first, each content once (the same file uploaded again is the same document). "
+            "Reuse one in a dossier by sending its `id` as `stored_document` to "
             "POST /api/v1/dossiers/{ref}/documents/."
         ),
         responses={
