@@ -14,6 +14,7 @@ error shape ``{"error": {"status", "detail", "fields"}}`` with the services' mes
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from typing import Any
 
@@ -43,6 +44,7 @@ from portal.privacy import PersonalDataMixin
 from procedures.models import Agency, Procedure
 
 from . import services, uploads
+from .documents import limits as upload_limits
 from .models import Dossier, Status, StoredDocument
 from .serializers import (
     STATUS_SCHEMA,
@@ -118,8 +120,9 @@ class CitizenAPIView(PersonalDataMixin, APIView):
             raise PermissionDenied()
         return citizen
 
-    def get_dossier(self, ref: str) -> Dossier:
+    def get_dossier(self, ref: str, citizen: Citizen | None = None) -> Dossier:
         """The caller's dossier by code or public_id; anything else is 404."""
+        citizen = citizen or self.citizen
         try:
             public_id = uuid.UUID(ref)
         except ValueError:
@@ -129,8 +132,8 @@ class CitizenAPIView(PersonalDataMixin, APIView):
             if public_id is None and "\x00" in ref:
                 raise Dossier.DoesNotExist
             if public_id is not None:
-                return services.get_for_citizen(self.citizen, public_id=public_id)
-            return services.get_for_citizen(self.citizen, code=ref)
+                return services.get_for_citizen(citizen, public_id=public_id)
+            return services.get_for_citizen(citizen, code=ref)
         except Dossier.DoesNotExist:
             raise NotFound(_("You have no dossier with this code.")) from None
 
@@ -374,6 +377,19 @@ class DossierDocumentsView(CitizenAPIView):
 
     parser_classes = [MultiPartParser, JSONParser]
 
+    def initial(self, request, *args, **kwargs):
+        """Limit an upload's size before authentication, whose CSRF check of a session reads
+        the body (:mod:`dossiers.documents.limits`); who the caller is is checked after, as ever."""
+        if request.method == "POST":
+            citizen = citizen_of(request._request.user)
+            dossier = None
+            if citizen is not None:
+                with contextlib.suppress(NotFound):
+                    dossier = self.get_dossier(kwargs.get("ref", ""), citizen)
+            slot_id = request.query_params.get("slot_id", "")
+            upload_limits.guard_api(request._request, dossier, slot_id)
+        super().initial(request, *args, **kwargs)
+
     @extend_schema(
         operation_id="dossier_document_attach",
         summary="Attach a document",
@@ -382,9 +398,21 @@ class DossierDocumentsView(CitizenAPIView):
             "your document store (JSON, or a form without a file: `slot_id`, "
             "`stored_document`). An upload is kept in your document store too. Its content must "
             "match its type (PDF, JPEG or PNG as the slot accepts) and respect the slot's size "
-            "limit; otherwise 400 says why."
+            "limit; otherwise 400 says why. A body larger than the slot's limit is refused with "
+            "413 before it is read (the largest limit of the draft's slots applies unless the "
+            "query names the slot: `?slot_id=`), and reading stops at that limit."
         ),
-        parameters=[REF],
+        parameters=[
+            REF,
+            OpenApiParameter(
+                "slot_id",
+                OpenApiTypes.STR,
+                OpenApiParameter.QUERY,
+                required=False,
+                description="The slot of the upload, so that its own size limit applies "
+                "before the body is read.",
+            ),
+        ],
         request={
             "multipart/form-data": DossierAttachUploadSerializer,
             "application/json": DossierReuseDocumentSerializer,
@@ -404,6 +432,7 @@ class DossierDocumentsView(CitizenAPIView):
         dossier = self.get_dossier(ref)
         multipart = request.content_type.startswith("multipart/")
         if multipart and "stored_document" not in request.data:
+            upload_limits.refuse_if_stopped(request._request)
             upload = DossierAttachUploadSerializer(data=request.data)
             upload.is_valid(raise_exception=True)
             document = uploads.attach_upload(
@@ -589,7 +618,8 @@ class StoredDocumentListView(CitizenAPIView, ListAPIView):
         summary="List my document store",
         description=(
             "Files the citizen uploaded earlier or received as electronic results, newest "
-            "first. Reuse one in a dossier by sending its `id` as `stored_document` to "
+            "first, each content once (the same file uploaded again is the same document). "
+            "Reuse one in a dossier by sending its `id` as `stored_document` to "
             "POST /api/v1/dossiers/{ref}/documents/."
         ),
         responses={

@@ -26,10 +26,8 @@ from identity.models import Citizen
 from portal.downloads import content_disposition
 
 from . import services, uploads
+from .documents import limits as upload_limits
 from .models import Dossier, Status, StoredDocument
-
-# Room for the other form fields and multipart boundaries around the largest allowed file.
-REQUEST_MARGIN_BYTES = 1024 * 1024
 
 
 def _login_redirect(request: HttpRequest) -> HttpResponse:
@@ -55,20 +53,18 @@ def _draft_of(request: HttpRequest, public_id: Any) -> tuple[Citizen, Dossier]:
 @csrf_exempt  # checked by _documents_step, after the size of the request body was looked at
 @require_http_methods(["GET", "POST"])
 def documents_step(request: HttpRequest, public_id: Any) -> HttpResponse:
-    """Refuse an oversized request before Django reads its body, then handle it."""
+    """Refuse an oversized upload before Django reads its body, limit what it may read, then
+    handle the request (see :mod:`dossiers.documents.limits`)."""
     if not request.user.is_authenticated:
         return _login_redirect(request)
     if request.method == "POST":
-        try:
-            length = int(request.META.get("CONTENT_LENGTH") or 0)
-        except ValueError:
-            length = 0
-        if length > uploads.HARD_CAP_BYTES + REQUEST_MARGIN_BYTES:
-            citizen, dossier = _draft_of(request, public_id)
-            general = _("The file is too large: no document may exceed %(limit)s MB.") % {
-                "limit": uploads.HARD_CAP_BYTES // uploads.MB
-            }
-            return _render(request, citizen, dossier, general=general, status=413)
+        citizen, dossier = _draft_of(request, public_id)
+        slot_id = request.GET.get("slot", "")
+        limit, limit_text = upload_limits.limit_for(dossier, slot_id)
+        if upload_limits.declared_too_large(request, limit):
+            message = upload_limits.declared_message(limit_text)
+            return _refused(request, citizen, dossier, slot_id, message, status=413)
+        upload_limits.guard(request, limit, limit_text)
     return _documents_step(request, public_id)
 
 
@@ -80,7 +76,11 @@ def _documents_step(request: HttpRequest, public_id: Any) -> HttpResponse:
         return _render(request, citizen, dossier)
 
     action = request.POST.get("action", "upload")
-    slot_id = request.POST.get("slot_id", "")
+    slot_id = request.POST.get("slot_id", "") or request.GET.get("slot", "")
+    stopped = upload_limits.stopped(request)
+    if stopped is not None:
+        message = upload_limits.stopped_message(stopped)
+        return _refused(request, citizen, dossier, slot_id, message, status=413)
     try:
         if action == "remove":
             uploads.detach(dossier, citizen, request.POST.get("document"))
@@ -103,13 +103,26 @@ def _documents_step(request: HttpRequest, public_id: Any) -> HttpResponse:
         dossier.refresh_from_db()
         return _render(request, citizen, dossier, general=conflict.message, status=409)
     except services.DossierError as refused:
-        slots = {slot["id"] for slot in services.active_document_slots(dossier)}
-        if slot_id in slots:
-            return _render(request, citizen, dossier, errors={slot_id: refused.message}, status=400)
-        return _render(request, citizen, dossier, general=refused.message, status=400)
+        return _refused(request, citizen, dossier, slot_id, refused.message, status=400)
     messages.success(request, done)
     anchor = f"#slot-{slot_id}" if slot_id else ""
     return redirect(reverse("documents:step", args=[dossier.public_id]) + anchor)
+
+
+def _refused(
+    request: HttpRequest,
+    citizen: Citizen,
+    dossier: Dossier,
+    slot_id: str,
+    message: str,
+    *,
+    status: int,
+) -> HttpResponse:
+    """The page again with ``message`` next to the slot it is about, or on top."""
+    slots = {slot["id"] for slot in services.active_document_slots(dossier)}
+    if slot_id in slots:
+        return _render(request, citizen, dossier, errors={slot_id: message}, status=status)
+    return _render(request, citizen, dossier, general=message, status=status)
 
 
 def _render(

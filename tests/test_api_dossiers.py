@@ -18,6 +18,7 @@ from identity.machine import ensure_client
 from identity.models import Citizen, Role, StaffRole
 from procedures.models import Agency, Procedure
 from tests.factories import CitizenFactory
+from tests.fixtures.documents import pdf_bytes
 
 pytestmark = pytest.mark.django_db
 
@@ -26,7 +27,7 @@ API = "/api/v1/dossiers/"
 PROCEDURE = "1.003197"
 WARD = "H29.26743"
 CODE = re.compile(r"^H29\.[0-9.]+-\d{6}-\d{4}$")
-PDF = b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n"
+PDF = pdf_bytes()  # uploads are parsed: a PDF a reader opens
 EXE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00" + b"\x00" * 64
 
 

@@ -173,10 +173,12 @@ def test_path_parts_and_control_characters_are_only_display_text(citizen, privat
 
 
 def test_two_uploads_never_share_a_storage_name(citizen):
-    one = uploads.store_upload(citizen, upload("a.pdf", pdf_bytes()), **ANY)
-    two = uploads.store_upload(citizen, upload("a.pdf", pdf_bytes()), **ANY)
+    one = uploads.store_upload(citizen, upload("a.pdf", pdf_bytes("một")), **ANY)
+    two = uploads.store_upload(citizen, upload("a.pdf", pdf_bytes("hai")), **ANY)
     assert one.storage_name != two.storage_name
-    assert one.sha256 == two.sha256
+    assert one.sha256 != two.sha256
+    # The same content again is the same stored document (tests/test_store_dedupe.py).
+    assert uploads.store_upload(citizen, upload("b.pdf", pdf_bytes("một")), **ANY) == one
 
 
 # --- attaching to a draft ----------------------------------------------------------------------

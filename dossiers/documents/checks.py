@@ -2,14 +2,19 @@
 
 :func:`check_upload` runs every check that needs no writing (declared size, extension, first
 bytes); the size actually read is capped again while the file is written
-(:func:`dossiers.documents.storage.write_private`), since a declared size may lie.
+(:func:`dossiers.documents.storage.write_private`), since a declared size may lie; and
+:func:`content_refusal` looks at the written file before it is kept: it must parse as its type
+(:mod:`.inspection`, in a bounded child process) and pass the virus scan when a deployment
+switched one on (:mod:`.antivirus`, failing closed).
 """
 
 from __future__ import annotations
 
+import logging
 import re
 import unicodedata
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -18,6 +23,9 @@ from procedures.eforms import DEFAULT_ACCEPT, DEFAULT_MAX_SIZE_MB
 
 from ..models import StoredDocument
 from ..services import DossierError
+from . import antivirus, inspection
+
+logger = logging.getLogger(__name__)
 
 MB = 1024 * 1024
 # No upload is ever larger than this, whatever a form schema or a setting says.
@@ -158,3 +166,24 @@ def check_upload(uploaded_file: Any, accept: list[str], max_size_mb: float) -> C
         )
     uploaded_file.seek(0)
     return CheckedUpload(name, kind, limit)
+
+
+def content_refusal(path: Path, kind: str, name: str) -> str | None:
+    """Why the written file at ``path`` (a ``kind`` file the citizen calls ``name``) may not be
+    kept, as a translated sentence naming it; None when it may."""
+    finding = inspection.inspect_file(path, kind)
+    if finding is not None:
+        return inspection.message(finding, name, TYPE_LABELS[kind])
+    try:
+        scanned = antivirus.scan(path)
+    except antivirus.ScannerUnavailable as error:
+        logger.error("virus scan unavailable, upload refused: %s", error)
+        return _(
+            "The file “%(name)s” cannot be checked for viruses right now. Please try again later."
+        ) % {"name": name}
+    if scanned is not None and not scanned.clean:
+        logger.warning("virus scan found %s in an upload, refused", scanned.signature)
+        return _(
+            "The file “%(name)s” contains a virus or other malicious content and was refused."
+        ) % {"name": name}
+    return None

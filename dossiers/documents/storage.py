@@ -13,7 +13,7 @@ import os
 import re
 import tempfile
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -55,11 +55,14 @@ class WrittenFile:
             path_of(self.storage_name).unlink()
 
 
-def write_private(source: Any, suffix: str, limit: int) -> WrittenFile:
+def write_private(
+    source: Any, suffix: str, limit: int, inspect: Callable[[Path], None] | None = None
+) -> WrittenFile:
     """Copy ``source`` (an uploaded file or any binary file object) to a new storage name.
 
-    Raises :class:`TooLarge` as soon as more than ``limit`` bytes were read; nothing is left on
-    disk then, nor after any other failure.
+    Raises :class:`TooLarge` as soon as more than ``limit`` bytes were read. ``inspect`` is
+    called with the complete temporary file before it gets its name, and may raise to refuse it.
+    Nothing is left on disk after a refusal or any other failure.
     """
     storage_name = uuid.uuid4().hex + suffix
     final = path_of(storage_name)
@@ -78,6 +81,8 @@ def write_private(source: Any, suffix: str, limit: int) -> WrittenFile:
                 out.write(chunk)
             out.flush()
             os.fsync(out.fileno())
+        if inspect is not None:
+            inspect(Path(temporary))
         os.replace(temporary, final)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):

@@ -8,12 +8,14 @@ store (``reused=True``).
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from identity.models import Citizen
@@ -25,15 +27,17 @@ from .checks import (
     NAME_LIMIT,
     SUFFIXES,
     check_upload,
+    content_refusal,
     kind_of,
     limit_bytes,
     limit_text,
+    refuse,
     slot_accept,
     slot_max_size_mb,
     too_large,
     types_text,
 )
-from .storage import TooLarge, WrittenFile, write_private
+from .storage import TooLarge, WrittenFile, path_of, write_private
 
 
 @dataclass(frozen=True)
@@ -51,11 +55,40 @@ class _Written:
 def _check_and_write(uploaded_file: Any, accept: list[str], max_size_mb: float) -> _Written:
     """Check ``uploaded_file`` and write it under a new storage name; raise DossierError."""
     checked = check_upload(uploaded_file, accept, max_size_mb)
+
+    def inspect(path: Path) -> None:
+        refusal = content_refusal(path, checked.kind, checked.name)
+        if refusal:
+            raise refuse(refusal)
+
     try:
-        written = write_private(uploaded_file, SUFFIXES[checked.kind], checked.limit)
+        written = write_private(uploaded_file, SUFFIXES[checked.kind], checked.limit, inspect)
     except TooLarge:
         raise too_large(checked.name, max_size_mb) from None
     return _Written(written, checked.name, checked.kind)
+
+
+def _identical(citizen: Citizen, written: _Written) -> StoredDocument | None:
+    """The citizen's latest stored document with the same content and type whose file is still
+    there: an identical upload reuses it instead of keeping the same bytes twice."""
+    candidates = StoredDocument.objects.filter(
+        owner=citizen, sha256=written.file.sha256, content_type=CONTENT_TYPES[written.kind]
+    ).order_by("-created_at", "-pk")
+    for stored in candidates[:5]:
+        with contextlib.suppress(FileNotFoundError):
+            if path_of(stored.storage_name).stat().st_size == stored.size:
+                return stored
+    return None
+
+
+def _keep(citizen: Citizen, written: _Written, title: str) -> StoredDocument:
+    """The stored document for ``written``: an identical one already in the citizen's store
+    (the new copy is then removed), or a new one."""
+    same = _identical(citizen, written)
+    if same is not None:
+        written.remove()
+        return same
+    return _create_stored(citizen, written, title)
 
 
 def _create_stored(citizen: Citizen, written: _Written, title: str) -> StoredDocument:
@@ -77,20 +110,33 @@ def store_upload(
     """Check an upload and keep it in the citizen's document store.
 
     Raises :class:`DossierError` (translated, naming the file) for an empty file, one larger
-    than ``max_size_mb`` or the hard cap, an extension not in ``accept``, or content that does
-    not match its extension.
+    than ``max_size_mb`` or the hard cap, an extension not in ``accept``, content that does
+    not match its extension or does not pass :func:`.checks.content_refusal`. A file identical
+    to one already in the citizen's store returns that stored document (no second copy).
     """
     written = _check_and_write(uploaded_file, list(accept), max_size_mb)
     try:
-        return _create_stored(citizen, written, title)
+        return _keep(citizen, written, title)
     except BaseException:
         written.remove()
         raise
 
 
 def stored_documents_of(citizen: Citizen) -> QuerySet[StoredDocument]:
-    """The citizen's document store, newest first."""
-    return StoredDocument.objects.filter(owner=citizen).order_by("-created_at", "-pk")
+    """The citizen's document store, newest first, each content once: of stored documents with
+    the same SHA-256 and type (the same file uploaded again before identical uploads were
+    reused) only the latest is listed, with its title."""
+    newer = StoredDocument.objects.filter(
+        owner=OuterRef("owner"), sha256=OuterRef("sha256"), content_type=OuterRef("content_type")
+    ).filter(
+        Q(created_at__gt=OuterRef("created_at"))
+        | Q(created_at=OuterRef("created_at"), pk__gt=OuterRef("pk"))
+    )
+    return (
+        StoredDocument.objects.filter(owner=citizen)
+        .exclude(Exists(newer))
+        .order_by("-created_at", "-pk")
+    )
 
 
 def find_stored(citizen: Citizen, public_id: Any) -> StoredDocument | None:
@@ -138,7 +184,9 @@ def _slot(dossier: Dossier, slot_id: Any) -> dict:
 def attach_upload(
     dossier: Dossier, citizen: Citizen, slot_id: str, uploaded_file: Any
 ) -> DossierDocument:
-    """Store an upload and attach it to the draft's slot ``slot_id`` (``reused=False``).
+    """Store an upload and attach it to the draft's slot ``slot_id`` (``reused=False``); a file
+    identical to one already in the citizen's store is attached as that stored document, still
+    as an upload.
 
     The draft is checked before the file is read, and again under a row lock after it was
     written, so no database lock is held while a large file is copied; a refused or failed
@@ -151,10 +199,12 @@ def attach_upload(
         with transaction.atomic():
             locked = _lock_draft(dossier, citizen)
             slot = _slot(locked, slot_id)
-            stored = _create_stored(citizen, written, slot["name"])
-            return DossierDocument.objects.create(
-                dossier=locked, slot_id=slot["id"], stored=stored, reused=False
+            stored = _keep(citizen, written, slot["name"])
+            # Identical content already attached to this slot: that attachment stands.
+            document, _created = DossierDocument.objects.get_or_create(
+                dossier=locked, slot_id=slot["id"], stored=stored, defaults={"reused": False}
             )
+            return document
     except BaseException:
         written.remove()
         raise

@@ -228,6 +228,15 @@ STORAGES = {
 }
 # Uploaded documents live outside the web root and are served only through a permission check.
 PRIVATE_STORAGE_ROOT = Path(env("PRIVATE_STORAGE_ROOT", str(VAR_DIR / "private")))
+# Every upload is parsed in a child process with these bounds (dossiers.documents.inspection).
+UPLOAD_CHECK_TIMEOUT_SECONDS = env_int("UPLOAD_CHECK_TIMEOUT_SECONDS", 20)
+UPLOAD_CHECK_MEMORY_MB = env_int("UPLOAD_CHECK_MEMORY_MB", 768)
+UPLOAD_PDF_MAX_INFLATED_MB = env_int("UPLOAD_PDF_MAX_INFLATED_MB", 256)
+UPLOAD_IMAGE_MAX_PIXELS = env_int("UPLOAD_IMAGE_MAX_PIXELS", 50_000_000)
+# Virus scan of every upload: off ("") or a scanner id ("clamd"); fails closed when on.
+UPLOAD_ANTIVIRUS = env("UPLOAD_ANTIVIRUS", "")
+CLAMD_ADDRESS = env("CLAMD_ADDRESS", "127.0.0.1:3310")
+CLAMD_TIMEOUT_SECONDS = env_int("CLAMD_TIMEOUT_SECONDS", 30)
 
 # --- Security defaults (production tightens them) ------------------------------------------
 SESSION_COOKIE_HTTPONLY = True

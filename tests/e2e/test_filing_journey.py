@@ -17,10 +17,11 @@ from tests.e2e.conftest import PHONE, open_menu
 
 # The sandbox and the portal pointed at it are the login test's fixtures, reused as they are.
 from tests.e2e.test_citizen_login import AN_ID, log_in_at_sandbox, portal, sandbox  # noqa: F401
+from tests.fixtures.documents import pdf_bytes
 from tests.test_receipt_pdf import assert_in_pdf, pdf_text
 
 BIRTH_REGISTRATION = "1.001193"
-SMALL_PDF = b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n"
+SMALL_PDF = pdf_bytes()  # uploads are parsed: a PDF a reader opens
 
 
 @pytest.fixture

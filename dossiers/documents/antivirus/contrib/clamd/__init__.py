@@ -1,0 +1,3 @@
+"""ClamAV's daemon (clamd)."""
+
+from . import plugin  # noqa: F401
