@@ -13,6 +13,7 @@ it.
 
 from __future__ import annotations
 
+from http import HTTPStatus
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -40,31 +41,68 @@ def api_error(status: int, detail: str, fields: dict[str, Any] | None = None) ->
     return response
 
 
+def _api_detail(status: int) -> str:
+    """The generic detail of an API error answered outside DRF, by status."""
+    details = {
+        400: _("The request is not valid."),
+        403: _("You do not have permission to perform this action."),
+        404: _("There is nothing at this address of the API."),
+        500: _("The server could not answer this request. Try again later."),
+    }
+    return str(details.get(status) or HTTPStatus(status).phrase)
+
+
+class ApiErrorsAsJsonMiddleware:
+    """Under ``/api/``, an error that reached the client as an HTML page becomes JSON.
+
+    The handlers above cover production; with ``DEBUG`` on (the demo) Django answers 404 and
+    500 with its technical pages before any handler runs, and an integrator trying the demo
+    would get HTML where the schema promises the error shape. This catches every such page.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if (
+            response.status_code >= 400
+            and is_api(request)
+            and response.get("Content-Type", "").startswith("text/html")
+        ):
+            replaced = api_error(response.status_code, _api_detail(response.status_code))
+            for header in ("Retry-After", "WWW-Authenticate", "Allow"):
+                if header in response:
+                    replaced[header] = response[header]
+            return replaced
+        return response
+
+
 def bad_request(request: HttpRequest, exception: Exception | None = None, **kwargs: Any):
     """handler400. Django's default renders its template without the request, so the layout
     would lose its menu and language; this one keeps them."""
     if is_api(request):
-        return api_error(400, _("The request is not valid."))
+        return api_error(400, _api_detail(400))
     return render(request, "400.html", status=400)
 
 
 def permission_denied(request: HttpRequest, exception: Exception | None = None, **kwargs: Any):
     """handler403."""
     if is_api(request):
-        return api_error(403, _("You do not have permission to perform this action."))
+        return api_error(403, _api_detail(403))
     return render(request, "403.html", status=403)
 
 
 def page_not_found(request: HttpRequest, exception: Exception, **kwargs: Any) -> HttpResponse:
     if is_api(request):
-        return api_error(404, _("There is nothing at this address of the API."))
+        return api_error(404, _api_detail(404))
     return defaults.page_not_found(request, exception, **kwargs)
 
 
 def server_error(request: HttpRequest, **kwargs: Any) -> HttpResponse:
     if is_api(request):
         # Nothing about the failure itself: it is logged, and may hold personal data.
-        return api_error(500, _("The server could not answer this request. Try again later."))
+        return api_error(500, _api_detail(500))
     return defaults.server_error(request, **kwargs)
 
 

@@ -67,3 +67,20 @@ def test_pages_outside_the_api_keep_their_html(http, monkeypatch):
     failed = http.get("/procedures/", {"q": "khai sinh"})
     assert failed.status_code == 500
     assert failed["Content-Type"].startswith("text/html")
+
+
+def test_with_debug_on_as_in_the_demo_api_errors_are_still_json(http, monkeypatch, settings):
+    # DEBUG answers 404 and 500 with Django's technical pages before any handler runs.
+    settings.DEBUG = True
+    error = assert_json_error(http.get("/api/v1/nothing-here/"), 404)
+    assert error["detail"] == "Không có gì ở địa chỉ này của API."
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("secret detail 079085001234")
+
+    monkeypatch.setattr(procedures.api, "search", broken)
+    response = http.get("/api/v1/procedures/", {"q": "khai sinh"})
+    assert_json_error(response, 500)
+    assert "079085001234" not in response.content.decode()
+    # Outside the API the technical page stays, for whoever develops the portal.
+    assert http.get("/khong-co-trang-nay/")["Content-Type"].startswith("text/html")

@@ -55,6 +55,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "portal.middleware.TrustedProxyMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Outermost of ours: an HTML error page under /api/ (DEBUG's technical pages) becomes JSON.
+    "portal.errors.ApiErrorsAsJsonMiddleware",
     "portal.middleware.PermissionsPolicyMiddleware",
     # Before CSRF: the CSRF failure page is rendered in the layout, with the request's nonce.
     "portal.middleware.PortalCSPMiddleware",
