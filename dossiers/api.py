@@ -18,7 +18,7 @@ import uuid
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.types import OpenApiTypes
@@ -41,6 +41,7 @@ from portal.input import JSONParser, MultiPartParser
 from portal.pagination import CheckedPageNumberPagination
 from portal.privacy import PersonalDataMixin
 from procedures.models import Agency, Procedure
+from procedures.services import find_procedure
 
 from . import services, uploads
 from .models import Dossier, Status, StoredDocument
@@ -249,10 +250,8 @@ class DossierListView(CitizenAPIView, ListAPIView):
         given = DossierStartSerializer(data=request.data)
         given.is_valid(raise_exception=True)
         code = given.validated_data["procedure"]
-        procedure = (
-            Procedure.objects.filter(Q(national_code=code) | Q(local_code=code))
-            .select_related("current_version", "receiving_agency")
-            .first()
+        procedure = find_procedure(
+            code, Procedure.objects.select_related("current_version", "receiving_agency")
         )
         if procedure is None:
             raise ValidationError({"procedure": [_("There is no procedure with this code.")]})

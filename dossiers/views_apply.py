@@ -14,7 +14,6 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -27,13 +26,13 @@ from identity.models import Citizen
 from procedures.applicants import account_problem
 from procedures.eform_builder import build_schema
 from procedures.eforms import is_visible, validate_data
-from procedures.models import Agency, OnlineLevel, Procedure, ProcedureVersion
+from procedures.models import Agency, OnlineLevel, Procedure
+from procedures.services import find_procedure
 
 from . import forms_render, services
 from .models import Dossier, Status
 
 PAGE_SIZE = 10
-MAX_CODE_LENGTH = 40
 SESSION_KEY = "apply-submit-key:{}"
 
 
@@ -108,14 +107,9 @@ def _step_context(dossier: Dossier, current: str) -> dict:
 
 
 def _find_procedure(code: str) -> Procedure | None:
-    code = code.strip()
-    if not code or len(code) > MAX_CODE_LENGTH:
-        return None
-    return (
-        Procedure.objects.filter(Q(national_code=code) | Q(local_code=code.upper()))
-        .filter(current_version__status=ProcedureVersion.Status.PUBLISHED)
-        .select_related("current_version", "current_version__receiving_agency")
-        .first()
+    return find_procedure(
+        code,
+        Procedure.objects.select_related("current_version", "current_version__receiving_agency"),
     )
 
 

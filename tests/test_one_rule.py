@@ -1,0 +1,52 @@
+"""Rules that used to have two to four copies which disagreed; each now has one source, and
+each test here pins the rule that copy follows (see the commit that unified it)."""
+
+from __future__ import annotations
+
+import pytest
+
+from procedures.models import Procedure, ProcedureVersion
+from procedures.services import find_procedure
+
+pytestmark = pytest.mark.django_db
+
+BIRTH = "1.001193"  # Đăng ký khai sinh
+LOCAL_BIRTH = "1.001193.000.00.00.H29"
+
+
+# --- procedure lookup by code ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "given", [BIRTH, LOCAL_BIRTH, LOCAL_BIRTH.lower(), f"  {BIRTH} ", f"\t{LOCAL_BIRTH}\n"]
+)
+def test_a_procedure_is_found_by_national_or_local_code_whatever_the_case(given):
+    assert find_procedure(given).national_code == BIRTH
+
+
+@pytest.mark.parametrize("given", ["", "   ", "1.001193\x00", "1" * 41, "1.0011"])
+def test_nothing_is_found_for_an_empty_overlong_nul_or_partial_code(given):
+    assert find_procedure(given) is None
+
+
+def test_a_procedure_whose_version_in_force_is_not_published_is_found_nowhere(client):
+    procedure = Procedure.objects.get(national_code=BIRTH)
+    ProcedureVersion.objects.filter(pk=procedure.current_version_id).update(
+        status=ProcedureVersion.Status.RETIRED
+    )
+    assert find_procedure(BIRTH) is None
+    # The catalogue page and the catalogue API agree on it (they used to differ).
+    assert client.get(f"/procedures/{BIRTH}/").status_code == 404
+    assert client.get(f"/api/v1/procedures/{BIRTH}/").status_code == 404
+
+
+def test_the_api_finds_a_local_code_in_lower_case_like_the_page(client):
+    code = LOCAL_BIRTH.lower()
+    for url in (f"/procedures/{code}/", f"/api/v1/procedures/{code}/"):
+        assert client.get(url).status_code == 200, url
+
+
+def test_the_caller_keeps_its_own_joins():
+    queryset = Procedure.objects.select_related("current_version")
+    procedure = find_procedure(BIRTH, queryset)
+    assert "current_version" in procedure._state.fields_cache
