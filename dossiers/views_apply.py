@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -21,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
+from identity.access import citizen_login_redirect
 from identity.citizens import assurance_problem, citizen_of
 from identity.models import Citizen
 from procedures.applicants import account_problem
@@ -61,8 +61,7 @@ def review_url(dossier: Dossier) -> str:
 def _citizen_or_refusal(request: HttpRequest) -> tuple[Citizen | None, HttpResponse | None]:
     """The logged-in citizen, or the answer for everyone else (login redirect or 403 page)."""
     if not request.user.is_authenticated:
-        query = urlencode({"next": request.get_full_path()})
-        return None, redirect(f"{reverse('citizen:vneid-login')}?{query}")
+        return None, citizen_login_redirect(request)
     citizen = citizen_of(request.user)
     if citizen is None:
         return None, render(request, "dossiers/apply_forbidden.html", status=403)

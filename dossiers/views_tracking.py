@@ -12,7 +12,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
-from urllib.parse import urlencode
 
 from django import forms
 from django.conf import settings
@@ -26,6 +25,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
+from identity.access import citizen_login_redirect
 from identity.audit import client_ip
 from identity.citizens import citizen_of
 from portal.downloads import content_disposition
@@ -130,11 +130,6 @@ def _own_dossier(request: HttpRequest, code: str) -> Dossier:
         raise Http404 from None
 
 
-def _login_redirect(request: HttpRequest) -> HttpResponse:
-    query = urlencode({"next": request.get_full_path()})
-    return redirect(f"{reverse('citizen:vneid-login')}?{query}")
-
-
 def _documents(dossier: Dossier) -> list[dict]:
     names = {
         slot.get("id"): slot.get("name", "")
@@ -156,7 +151,7 @@ def _documents(dossier: Dossier) -> list[dict]:
 @require_GET
 def dossier_detail(request: HttpRequest, code: str) -> HttpResponse:
     if not request.user.is_authenticated:
-        return _login_redirect(request)
+        return citizen_login_redirect(request)
     dossier = _own_dossier(request, code)
     timeline = []
     for event in services.timeline(dossier):
@@ -182,7 +177,7 @@ def dossier_detail(request: HttpRequest, code: str) -> HttpResponse:
 @require_GET
 def receipt_pdf(request: HttpRequest, code: str) -> HttpResponse:
     if not request.user.is_authenticated:
-        return _login_redirect(request)
+        return citizen_login_redirect(request)
     dossier = _own_dossier(request, code)
     path = receipt_file(dossier)
     if path is None:
@@ -220,7 +215,7 @@ class WithdrawForm(forms.Form):
 def withdraw(request: HttpRequest, code: str) -> HttpResponse:
     """GET: confirm with a reason; POST: withdraw (status 7) through the service."""
     if not request.user.is_authenticated:
-        return _login_redirect(request)
+        return citizen_login_redirect(request)
     dossier = _own_dossier(request, code)
     detail_url = reverse("tracking:detail", args=[dossier.code])
     if request.method == "GET" and dossier.status not in services.WITHDRAWABLE:

@@ -3,6 +3,8 @@ each test here pins the rule that copy follows (see the commit that unified it).
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 import pytest
 
 from procedures.models import Procedure, ProcedureVersion
@@ -50,3 +52,28 @@ def test_the_caller_keeps_its_own_joins():
     queryset = Procedure.objects.select_related("current_version")
     procedure = find_procedure(BIRTH, queryset)
     assert "current_version" in procedure._state.fields_cache
+
+
+# --- the citizen-login redirect ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        f"/procedures/{BIRTH}/apply/?from=home",  # the apply pages
+        "/dossiers/H29.26743-260101-0001/?tab=timeline",  # the tracking pages
+        "/documents/00000000-0000-4000-8000-000000000000/?inline=1",  # the documents pages
+        "/account/?edit=1",  # the account page of identity
+    ],
+)
+def test_every_citizen_page_sends_a_visitor_to_vneid_and_back_to_the_same_place(client, path):
+    response = client.get(path)
+    assert response.status_code == 302
+    assert response["Location"] == f"/auth/vneid/login/?{urlencode({'next': path})}"
+
+
+def test_is_official_has_one_source():
+    from identity import access, citizens
+
+    assert not hasattr(citizens, "is_official")
+    assert callable(access.is_official)
