@@ -78,6 +78,8 @@ def dossier_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
     ``fields`` holds the services' errors by path (``applicant.phone``, ``documents.doc-1``,
     ``consent``), each as a one-message list like every other field error of the API.
     """
+    if isinstance(exc, services.DraftNotFound):  # deleted by another request meanwhile
+        return error_response(status.HTTP_404_NOT_FOUND, exc.message)
     if isinstance(exc, services.DossierError):
         code = status.HTTP_409_CONFLICT if isinstance(exc, services.Conflict) else 400
         fields = {path: [message] for path, message in exc.errors.items()}

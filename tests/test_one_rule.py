@@ -3,12 +3,17 @@ each test here pins the rule that copy follows (see the commit that unified it).
 
 from __future__ import annotations
 
+import uuid
 from urllib.parse import urlencode
 
 import pytest
 
+from dossiers import services
+from dossiers.documents import store
+from dossiers.models import Dossier, Status
 from procedures.models import Procedure, ProcedureVersion
 from procedures.services import find_procedure
+from tests.factories import CitizenFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -77,3 +82,55 @@ def test_is_official_has_one_source():
 
     assert not hasattr(citizens, "is_official")
     assert callable(access.is_official)
+
+
+# --- the draft lock --------------------------------------------------------------------------
+
+
+MARRIAGE = "1.000894"  # Đăng ký kết hôn
+
+
+@pytest.fixture
+def draft():
+    citizen = CitizenFactory()
+    return services.start_draft(citizen, Procedure.objects.get(national_code=MARRIAGE))
+
+
+def _changes(dossier, citizen):
+    """Every change of a draft, from the form services and the document store alike."""
+    return {
+        "save_draft": lambda: services.save_draft(dossier, citizen, {}),
+        "delete_draft": lambda: services.delete_draft(dossier, citizen),
+        "detach": lambda: store.detach(dossier, citizen, 1),
+        "reuse_document": lambda: store.reuse_document(dossier, citizen, "x", uuid.uuid4()),
+    }
+
+
+def test_someone_elses_draft_is_not_found_by_any_change(draft):
+    stranger = CitizenFactory(id_number="079190005678")
+    for name, change in _changes(draft, stranger).items():
+        with pytest.raises(services.DraftNotFound):
+            change()
+        assert Dossier.objects.filter(pk=draft.pk).exists(), name
+
+
+def test_a_draft_deleted_meanwhile_is_not_found_by_any_change(draft):
+    Dossier.objects.filter(pk=draft.pk).delete()
+    for _name, change in _changes(draft, draft.applicant).items():
+        with pytest.raises(services.DraftNotFound):
+            change()
+
+
+def test_a_submitted_dossier_is_a_conflict_for_every_change(draft):
+    Dossier.objects.filter(pk=draft.pk).update(status=Status.SUBMITTED)
+    for _name, change in _changes(draft, draft.applicant).items():
+        with pytest.raises(services.Conflict):
+            change()
+
+
+def test_the_api_answers_a_vanished_draft_with_404_in_the_error_shape():
+    from dossiers.api import dossier_exception_handler
+
+    response = dossier_exception_handler(services.DraftNotFound("gone"), {})
+    assert response.status_code == 404
+    assert response.data["error"]["detail"] == "gone"
