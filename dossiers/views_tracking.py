@@ -9,14 +9,12 @@ client address and per code.
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import re
 
 from django import forms
 from django.conf import settings
 from django.contrib import messages
-from django.core.cache import cache
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -28,6 +26,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from identity.access import citizen_login_redirect
 from identity.audit import client_ip
 from identity.citizens import citizen_of
+from portal import ratelimit
 from portal.downloads import content_disposition
 
 from . import services
@@ -254,22 +253,7 @@ def lookup_window() -> int:
 
 
 def rate_key(kind: str, value: str) -> str:
-    digest = hashlib.sha256(value.encode()).hexdigest()[:32]
-    return f"lookup:{kind}:{digest}"
-
-
-def _count(key: str) -> int:
-    """Add one attempt under ``key`` (window starts at the first attempt); the new count."""
-    cache.add(key, 0, timeout=lookup_window())
-    try:
-        return cache.incr(key)
-    except ValueError:  # expired between add() and incr()
-        cache.set(key, 1, timeout=lookup_window())
-        return 1
-
-
-def _limited(*keys: str) -> bool:
-    return any((cache.get(key) or 0) >= lookup_limit() for key in keys)
+    return ratelimit.key(f"lookup:{kind}", value)
 
 
 def normalise_code(value: str) -> str:
@@ -328,14 +312,14 @@ def lookup(request: HttpRequest) -> HttpResponse:
     code = normalise_code(form.cleaned_data["code"])
     ip_key = rate_key("ip", client_ip(request) or "unknown")
     code_key = rate_key("code", code)
-    if _limited(ip_key, code_key):
+    if any(ratelimit.is_limited(key, lookup_limit()) for key in (ip_key, code_key)):
         return render(
             request,
             "dossiers/lookup_limited.html",
             {"minutes": max(1, lookup_window() // 60)},
             status=429,
         )
-    _count(ip_key)
+    ratelimit.hit(ip_key, lookup_window())
     dossier = None
     if CODE_PATTERN.match(code):
         dossier = (
@@ -345,7 +329,7 @@ def lookup(request: HttpRequest) -> HttpResponse:
             .first()
         )
     if not factor_matches(dossier, form.cleaned_data["factor"]):
-        _count(code_key)
+        ratelimit.hit(code_key, lookup_window())
         return render(
             request,
             "dossiers/lookup.html",

@@ -18,12 +18,9 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
 import logging
-import math
 import re
 import secrets
-import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -31,7 +28,6 @@ from typing import Any
 from urllib.parse import unquote_plus
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
@@ -40,6 +36,8 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import exceptions, status
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 from rest_framework.permissions import BasePermission
+
+from portal import ratelimit
 
 from . import audit
 from .jwt import TokenError, TokenExpired, issue_machine_token, verify_machine_token
@@ -262,37 +260,24 @@ def client_credentials(request: HttpRequest, data: Any) -> tuple[str, str]:
 
 
 def _ip_key(ip: str | None) -> str:
-    return f"machine-token-fail:ip:{ip or '-'}"
+    return ratelimit.key("machine-token-fail:ip", ip or "-")
 
 
 def _pair_key(client_id: str, ip: str | None) -> str:
-    pair = f"{client_id}\n{ip or '-'}".encode("utf-8", "replace")
-    return f"machine-token-fail:pair:{hashlib.sha256(pair).hexdigest()[:32]}"
+    return ratelimit.key("machine-token-fail:pair", client_id, ip or "-")
 
 
 def _locked_for(key: str, limit: int) -> int | None:
     """Seconds until the window of ``key`` ends when its failures reached ``limit``, else None."""
-    if (cache.get(key) or 0) < limit:
-        return None
-    ends = cache.get(f"{key}:ends")
-    if ends is None:
-        return failure_window()
-    return max(1, math.ceil(ends - time.time()))
+    return ratelimit.retry_after(key, limit, failure_window())
 
 
 def count_failure(client_id: str | None, ip: str | None) -> None:
     """One more failed attempt from this address, and for this client id from it (fixed
     window: the first failure opens it, and its end is kept for ``Retry-After``)."""
     keys = [_ip_key(ip)] + ([_pair_key(client_id, ip)] if client_id else [])
-    window = failure_window()
     for key in keys:
-        if cache.add(key, 0, timeout=window):
-            cache.set(f"{key}:ends", time.time() + window, timeout=window)
-        try:
-            cache.incr(key)
-        except ValueError:  # expired between add and incr
-            cache.set(key, 1, timeout=window)
-            cache.set(f"{key}:ends", time.time() + window, timeout=window)
+        ratelimit.hit(key, failure_window())
 
 
 def _rate_limited(retry_after: int) -> TokenRequestError:
