@@ -3,6 +3,8 @@ each test here pins the rule that copy follows (see the commit that unified it).
 
 from __future__ import annotations
 
+import hashlib
+import stat
 import uuid
 from urllib.parse import urlencode
 
@@ -134,3 +136,30 @@ def test_the_api_answers_a_vanished_draft_with_404_in_the_error_shape():
     response = dossier_exception_handler(services.DraftNotFound("gone"), {})
     assert response.status_code == 404
     assert response.data["error"]["detail"] == "gone"
+
+
+# --- the private file write ----------------------------------------------------------------------
+
+
+def test_every_private_file_is_written_owner_only_whole_or_not_at_all(tmp_path):
+    from dossiers.documents.storage import TooLarge, write_atomically
+
+    target = tmp_path / "receipts" / "a.pdf"
+    size, sha256 = write_atomically(target, [b"%PDF-", b"1.7"])
+    assert (size, target.read_bytes()) == (8, b"%PDF-1.7")
+    assert sha256 == hashlib.sha256(b"%PDF-1.7").hexdigest()
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600
+    assert stat.S_IMODE(target.parent.stat().st_mode) == 0o700
+
+    with pytest.raises(TooLarge):
+        write_atomically(target, [b"x" * 6, b"x" * 6], limit=10)
+    assert target.read_bytes() == b"%PDF-1.7", "a refused write leaves the old file alone"
+    assert sorted(p.name for p in target.parent.iterdir()) == ["a.pdf"], "nothing left behind"
+
+
+def test_the_receipt_and_uploads_share_the_private_write():
+    from dossiers import tasks
+    from dossiers.documents import storage
+
+    assert tasks.write_atomically is storage.write_atomically
+    assert not hasattr(tasks, "_write_atomically")
