@@ -512,37 +512,33 @@ class DossierSubmitView(CitizenAPIView):
                 "max": IDEMPOTENCY_KEY_MAX
             }
             return error_response(400, message, {IDEMPOTENCY_HEADER: [message]})
-        replay = self._replay(dossier, key)
-        if replay is not None:
-            return replay
-        given = DossierSubmitSerializer(data=request.data)
-        given.is_valid(raise_exception=True)
         try:
-            services.submit(
-                dossier,
-                self.citizen,
-                idempotency_key=key,
-                consent=given.validated_data["consent"],
-            )
-        except services.Conflict:
-            # The same submission sent twice at once: the other request won with this key.
-            replay = self._replay(dossier, key)
-            if replay is not None:
-                return replay
-            raise
-        return Response(self.render_dossier(self.get_dossier(str(dossier.public_id))), status=201)
-
-    def _replay(self, dossier: Dossier, key: str) -> Response | None:
-        done = Dossier.objects.filter(applicant=self.citizen, idempotency_key=key).first()
-        if done is None:
-            return None
-        if done.pk != dossier.pk:
+            if services.replay_of(dossier, self.citizen, key):
+                return self._submitted(dossier, status.HTTP_200_OK)
+            given = DossierSubmitSerializer(data=request.data)
+            given.is_valid(raise_exception=True)
+            try:
+                services.submit(
+                    dossier,
+                    self.citizen,
+                    idempotency_key=key,
+                    consent=given.validated_data["consent"],
+                )
+            except services.Conflict:
+                # The same submission sent twice at once: the other request won with this key.
+                if services.replay_of(dossier, self.citizen, key):
+                    return self._submitted(dossier, status.HTTP_200_OK)
+                raise
+        except services.KeyReused:
             return error_response(
                 status.HTTP_422_UNPROCESSABLE_ENTITY,
                 _("This Idempotency-Key was already used to submit another dossier."),
                 {IDEMPOTENCY_HEADER: [_("Use a new key for each submission.")]},
             )
-        return Response(self.render_dossier(self.get_dossier(str(dossier.public_id))))
+        return self._submitted(dossier, status.HTTP_201_CREATED)
+
+    def _submitted(self, dossier: Dossier, code: int) -> Response:
+        return Response(self.render_dossier(self.get_dossier(str(dossier.public_id))), status=code)
 
 
 class DossierWithdrawView(CitizenAPIView):

@@ -270,11 +270,22 @@ def submit(dossier: Dossier, citizen: Citizen, *, idempotency_key: str, consent:
         raise KeyReused(_("This submission key was already used for another dossier.")) from exc
 
 
+def replay_of(dossier: Dossier, citizen: Citizen, idempotency_key: str) -> Dossier | None:
+    """``dossier`` as submitted under ``idempotency_key`` when this is the same submission sent
+    again (a double click, a retry after a lost answer); None when the key was never used.
+
+    A key that submitted *another* dossier is never a replay: :class:`KeyReused`. The one
+    check for the submit service, the review page and the API alike.
+    """
+    done = Dossier.objects.filter(applicant=citizen, idempotency_key=idempotency_key).first()
+    if done is not None and done.pk != dossier.pk:
+        raise KeyReused(_("This submission key was already used for another dossier."))
+    return done
+
+
 def _submit(dossier: Dossier, citizen: Citizen, idempotency_key: str, consent: bool) -> Dossier:
     with transaction.atomic():
-        done = Dossier.objects.filter(applicant=citizen, idempotency_key=idempotency_key).first()
-        if done is not None and done.pk != dossier.pk:
-            raise KeyReused(_("This submission key was already used for another dossier."))
+        done = replay_of(dossier, citizen, idempotency_key)
         if done is not None:
             return done
         locked = Dossier.objects.select_for_update().get(pk=dossier.pk, applicant=citizen)

@@ -8,6 +8,7 @@ services in :mod:`dossiers.services` save, check and submit. A draft is addresse
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from dataclasses import dataclass
 
@@ -389,9 +390,9 @@ def _submit_or_errors(request, dossier, citizen, key, consent) -> HttpResponse |
         submitted = services.submit(dossier, citizen, idempotency_key=key, consent=consent)
     except services.Conflict as exc:
         # A double click can race the first click; if that one went through, show its result.
-        done = services.dossiers_of(citizen).filter(idempotency_key=key).exclude(code=None).first()
-        if done is not None:
-            return redirect(dossier_url(done.code))
+        with contextlib.suppress(services.KeyReused):
+            if done := services.replay_of(dossier, citizen, key):
+                return redirect(dossier_url(done.code))
         messages.error(request, exc.message)
         if dossier.code:
             return redirect(dossier_url(dossier.code))

@@ -163,3 +163,38 @@ def test_the_receipt_and_uploads_share_the_private_write():
 
     assert tasks.write_atomically is storage.write_atomically
     assert not hasattr(tasks, "_write_atomically")
+
+
+# --- the idempotent-replay check ---------------------------------------------------------------
+
+
+def test_a_key_is_a_replay_of_its_own_dossier_only(draft):
+    citizen = draft.applicant
+    assert services.replay_of(draft, citizen, "k-1") is None
+    Dossier.objects.filter(pk=draft.pk).update(status=Status.SUBMITTED, idempotency_key="k-1")
+    assert services.replay_of(draft, citizen, "k-1").pk == draft.pk
+    other = services.start_draft(citizen, Procedure.objects.get(national_code=MARRIAGE))
+    with pytest.raises(services.KeyReused):
+        services.replay_of(other, citizen, "k-1")
+
+
+def test_the_api_answers_a_key_reused_in_a_race_with_422_like_a_key_reused_before(
+    draft, client, monkeypatch
+):
+    """Two drafts submitted at once with one key: the loser's submit raises KeyReused (the
+    unique constraint); the API used to answer it 400, while the same refusal found before
+    submitting was 422. Both are 422 now."""
+
+    def lost_the_race(*args, **kwargs):
+        raise services.KeyReused("taken")
+
+    monkeypatch.setattr(services, "submit", lost_the_race)
+    client.force_login(draft.applicant.user)
+    response = client.post(
+        f"/api/v1/dossiers/{draft.public_id}/submit",
+        {"consent": True},
+        content_type="application/json",
+        headers={"Idempotency-Key": "k-race"},
+    )
+    assert response.status_code == 422, response.content
+    assert "Idempotency-Key" in response.json()["error"]["fields"]
