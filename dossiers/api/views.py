@@ -43,9 +43,9 @@ from portal.privacy import PersonalDataMixin
 from procedures.models import Agency, Procedure
 from procedures.services import find_procedure
 
-from . import services, uploads
-from .models import Dossier, Status, StoredDocument
-from .serializers import (
+from .. import services, uploads
+from ..models import Dossier, Status, StoredDocument
+from ..serializers import (
     STATUS_SCHEMA,
     DossierAttachUploadSerializer,
     DossierDetailSerializer,
