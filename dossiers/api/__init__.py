@@ -9,20 +9,18 @@
 ``dossiers.api`` keeps the names urls and tests import.
 """
 
+from .base import CitizenAPIView, IsCitizen
+from .errors import dossier_exception_handler, error_response
 from .views import (
     IDEMPOTENCY_HEADER,
     IDEMPOTENCY_KEY_MAX,
-    CitizenAPIView,
     DossierDetailView,
     DossierDocumentsView,
     DossierDocumentView,
     DossierListView,
     DossierSubmitView,
     DossierWithdrawView,
-    IsCitizen,
     StoredDocumentListView,
-    dossier_exception_handler,
-    error_response,
 )
 
 __all__ = [

@@ -1,45 +1,28 @@
-"""Dossier REST API for citizens' apps (``/api/v1/dossiers/``).
-
-Only a citizen signed in with VNeID (a session) may call it; officials and machine clients get
-403. Every dossier is looked up among the caller's own, so another person's dossier is "not
-found" (404), never "forbidden": the answer must not confirm that it exists.
+"""The endpoints of the dossier API: my dossiers, one dossier, its documents, submitting and
+withdrawing, the document store.
 
 A dossier is addressed by one ``ref``: its code once submitted, or its ``public_id`` (a UUID,
 the only id a draft has, and still valid after submission). The views validate the shape of a
 request, call one function of :mod:`dossiers.services` or :mod:`dossiers.uploads`, and render;
-a refusal of the rules (:class:`~dossiers.services.DossierError`) becomes 400, a dossier no
-longer in the expected state (:class:`~dossiers.services.Conflict`) 409, both in the portal's
-error shape ``{"error": {"status", "detail", "fields"}}`` with the services' messages.
+who may call them is :mod:`.base`, how refusals are answered :mod:`.errors`.
 """
 
 from __future__ import annotations
 
-import uuid
-from typing import Any
-
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
-from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
-from rest_framework.authentication import SessionAuthentication
-from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.generics import ListAPIView
-from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
-from identity.citizens import assurance_problem, citizen_of
-from identity.machine import MachineTokenAuthentication, machine_principal
-from identity.models import Citizen
+from identity.citizens import assurance_problem
 from portal.api import ErrorSerializer
-from portal.api import exception_handler as portal_exception_handler
-from portal.errors import error_body
 from portal.input import JSONParser, MultiPartParser
 from portal.pagination import CheckedPageNumberPagination
-from portal.privacy import PersonalDataMixin
 from procedures.models import Agency, Procedure
 from procedures.services import find_procedure
 
@@ -59,129 +42,23 @@ from ..serializers import (
     DossierWithdrawSerializer,
     StoredDocumentSerializer,
 )
+from .base import CitizenAPIView
+from .errors import error_response
+from .schema import (
+    ERROR_400,
+    ERROR_401,
+    ERROR_403,
+    ERROR_404,
+    ERROR_409,
+    ERROR_413,
+    PAGE_400,
+    PAGE_404,
+    REF,
+    TAGS,
+)
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 IDEMPOTENCY_KEY_MAX = 64
-
-
-# --- errors and access --------------------------------------------------------------------------
-
-
-def error_response(status_code: int, detail: str, fields: dict[str, Any] | None = None):
-    """A response in the shared error shape (``portal.api.exception_handler``)."""
-    return Response(error_body(status_code, detail, fields), status=status_code)
-
-
-def dossier_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
-    """The services' refusals in the shared shape; everything else as every API does it.
-
-    ``fields`` holds the services' errors by path (``applicant.phone``, ``documents.doc-1``,
-    ``consent``), each as a one-message list like every other field error of the API.
-    """
-    if isinstance(exc, services.DraftNotFound):  # deleted by another request meanwhile
-        return error_response(status.HTTP_404_NOT_FOUND, exc.message)
-    if isinstance(exc, services.DossierError):
-        code = status.HTTP_409_CONFLICT if isinstance(exc, services.Conflict) else 400
-        fields = {path: [message] for path, message in exc.errors.items()}
-        return error_response(code, exc.message, fields)
-    if isinstance(exc, Dossier.DoesNotExist):  # deleted by another request meanwhile
-        return error_response(status.HTTP_404_NOT_FOUND, _("You have no dossier with this code."))
-    return portal_exception_handler(exc, context)
-
-
-class IsCitizen(BasePermission):
-    """A person signed in with VNeID: not an official without a citizen profile, no machine."""
-
-    def has_permission(self, request, view) -> bool:
-        # citizen_of() expects a Django user; a machine principal is not one.
-        return machine_principal(request) is None and citizen_of(request.user) is not None
-
-
-class CitizenSchema(AutoSchema):
-    """Documents the session only: machine tokens are recognised here just to be refused."""
-
-    def get_auth(self):
-        return [item for item in super().get_auth() if "machineToken" not in item]
-
-
-class CitizenAPIView(PersonalDataMixin, APIView):
-    # Session first: an anonymous caller gets DRF's 403. The bearer class is listed so that a
-    # machine token is recognised (and refused by IsCitizen) rather than ignored.
-    authentication_classes = [SessionAuthentication, MachineTokenAuthentication]
-    permission_classes = [IsCitizen]
-    schema = CitizenSchema()
-
-    def get_exception_handler(self):
-        return dossier_exception_handler
-
-    @property
-    def citizen(self) -> Citizen:
-        citizen = citizen_of(self.request.user)
-        if citizen is None:  # IsCitizen refuses such requests before any handler runs
-            raise PermissionDenied()
-        return citizen
-
-    def get_dossier(self, ref: str) -> Dossier:
-        """The caller's dossier by code or public_id; anything else is 404."""
-        try:
-            public_id = uuid.UUID(ref)
-        except ValueError:
-            public_id = None
-        try:
-            # PostgreSQL refuses NUL in text parameters; no code contains one.
-            if public_id is None and "\x00" in ref:
-                raise Dossier.DoesNotExist
-            if public_id is not None:
-                return services.get_for_citizen(self.citizen, public_id=public_id)
-            return services.get_for_citizen(self.citizen, code=ref)
-        except Dossier.DoesNotExist:
-            raise NotFound(_("You have no dossier with this code.")) from None
-
-    def render_dossier(self, dossier: Dossier, serializer=DossierDetailSerializer, **context: Any):
-        return serializer(dossier, context={"request": self.request, **context}).data
-
-
-# --- documentation helpers ----------------------------------------------------------------------
-
-TAGS = ["dossiers"]
-REF = OpenApiParameter(
-    "ref",
-    OpenApiTypes.STR,
-    OpenApiParameter.PATH,
-    description=(
-        "The dossier code (H29.26743-250301-0001) of a submitted dossier, or the public_id "
-        "(UUID) of any of your dossiers, drafts included."
-    ),
-)
-ERROR_400 = OpenApiResponse(
-    ErrorSerializer,
-    description="The request is not valid; `fields` names the problems by field or path.",
-)
-ERROR_403 = OpenApiResponse(
-    ErrorSerializer,
-    description=(
-        "Not signed in as a citizen: anonymous callers, officials and machine clients. "
-        "Unsafe methods also need the session's CSRF token (X-CSRFToken header)."
-    ),
-)
-ERROR_401 = OpenApiResponse(
-    ErrorSerializer,
-    description="A bearer token was sent and is invalid or expired (machine tokens are refused "
-    "here in any case: see 403).",
-)
-ERROR_404 = OpenApiResponse(
-    ErrorSerializer,
-    description="You have no dossier with this code or id (another person's dossier included).",
-)
-ERROR_413 = OpenApiResponse(
-    ErrorSerializer, description="The request body is larger than the upload limit."
-)
-PAGE_400 = OpenApiResponse(ErrorSerializer, description="`page` is not a number from 1 to 100000.")
-PAGE_404 = OpenApiResponse(ErrorSerializer, description="No such page (past the last one).")
-ERROR_409 = OpenApiResponse(
-    ErrorSerializer,
-    description="The dossier is no longer in a state that allows this (e.g. already submitted).",
-)
 
 
 # --- my dossiers --------------------------------------------------------------------------------
