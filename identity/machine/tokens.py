@@ -39,9 +39,9 @@ from rest_framework.permissions import BasePermission
 
 from portal import ratelimit
 
-from . import audit
-from .jwt import TokenError, TokenExpired, issue_machine_token, verify_machine_token
-from .models import MachineClient
+from .. import audit
+from ..jwt import TokenError, TokenExpired, issue_machine_token, verify_machine_token
+from ..models import MachineClient
 
 logger = logging.getLogger("portal.machine")
 
