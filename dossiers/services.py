@@ -44,6 +44,10 @@ class Conflict(DossierError):
     """The dossier is no longer in the state the request expected."""
 
 
+class DraftNotFound(DossierError):
+    """The draft is not the citizen's, or no longer exists (the API answers 404)."""
+
+
 class KeyReused(DossierError):
     """An idempotency key sent again with a different dossier."""
 
@@ -167,10 +171,23 @@ def _default_agency(procedure: Procedure, citizen: Citizen) -> Agency | None:
     return procedure.receiving_agency
 
 
-def _lock_draft(dossier: Dossier, citizen: Citizen) -> Dossier:
-    locked = Dossier.objects.select_for_update().get(pk=dossier.pk, applicant=citizen)
-    if locked.status != Status.DRAFT:
+def check_draft(dossier: Dossier, citizen: Citizen) -> None:
+    """Refuse to change ``dossier`` unless it is the citizen's and still a draft (no lock:
+    for a first check before slow work, such as writing an upload, that must not hold one)."""
+    if dossier.applicant_id != citizen.pk:
+        raise DraftNotFound(_("This draft was not found."))
+    if dossier.status != Status.DRAFT:
         raise Conflict(_("This dossier has already been submitted and can no longer be edited."))
+
+
+def lock_draft(dossier: Dossier, citizen: Citizen) -> Dossier:
+    """The draft's row, locked for the rest of the transaction, if it is the citizen's and
+    still a draft: :class:`DraftNotFound` when it is not theirs or was deleted meanwhile (in
+    another tab), :class:`Conflict` when it was submitted meanwhile."""
+    locked = Dossier.objects.select_for_update().filter(pk=dossier.pk, applicant=citizen).first()
+    if locked is None:
+        raise DraftNotFound(_("This draft was not found."))
+    check_draft(locked, citizen)
     return locked
 
 
@@ -178,7 +195,7 @@ def _lock_draft(dossier: Dossier, citizen: Citizen) -> Dossier:
 def save_draft(dossier: Dossier, citizen: Citizen, sections: dict[str, Any]) -> FormResult:
     """Merge ``sections`` into the draft and keep them even when invalid (nothing typed is
     lost); the result lists what is wrong so far."""
-    dossier = _lock_draft(dossier, citizen)
+    dossier = lock_draft(dossier, citizen)
     known = {section["id"] for section in dossier.form_schema["sections"]}
     for section_id, values in sections.items():
         if section_id in known and isinstance(values, dict):
@@ -190,7 +207,7 @@ def save_draft(dossier: Dossier, citizen: Citizen, sections: dict[str, Any]) -> 
 @transaction.atomic
 def choose_receiving_agency(dossier: Dossier, citizen: Citizen, agency: Agency) -> None:
     """Where to file: any commune for commune-level procedures ("phi địa giới")."""
-    dossier = _lock_draft(dossier, citizen)
+    dossier = lock_draft(dossier, citizen)
     if dossier.procedure.receives_at_commune:
         if agency.level != Agency.Level.COMMUNE:
             raise DossierError(_("Choose a ward or commune of Ho Chi Minh City."))
@@ -202,7 +219,7 @@ def choose_receiving_agency(dossier: Dossier, citizen: Citizen, agency: Agency) 
 
 @transaction.atomic
 def delete_draft(dossier: Dossier, citizen: Citizen) -> None:
-    dossier = _lock_draft(dossier, citizen)
+    dossier = lock_draft(dossier, citizen)
     dossier.delete()
 
 
@@ -253,11 +270,22 @@ def submit(dossier: Dossier, citizen: Citizen, *, idempotency_key: str, consent:
         raise KeyReused(_("This submission key was already used for another dossier.")) from exc
 
 
+def replay_of(dossier: Dossier, citizen: Citizen, idempotency_key: str) -> Dossier | None:
+    """``dossier`` as submitted under ``idempotency_key`` when this is the same submission sent
+    again (a double click, a retry after a lost answer); None when the key was never used.
+
+    A key that submitted *another* dossier is never a replay: :class:`KeyReused`. The one
+    check for the submit service, the review page and the API alike.
+    """
+    done = Dossier.objects.filter(applicant=citizen, idempotency_key=idempotency_key).first()
+    if done is not None and done.pk != dossier.pk:
+        raise KeyReused(_("This submission key was already used for another dossier."))
+    return done
+
+
 def _submit(dossier: Dossier, citizen: Citizen, idempotency_key: str, consent: bool) -> Dossier:
     with transaction.atomic():
-        done = Dossier.objects.filter(applicant=citizen, idempotency_key=idempotency_key).first()
-        if done is not None and done.pk != dossier.pk:
-            raise KeyReused(_("This submission key was already used for another dossier."))
+        done = replay_of(dossier, citizen, idempotency_key)
         if done is not None:
             return done
         locked = Dossier.objects.select_for_update().get(pk=dossier.pk, applicant=citizen)

@@ -7,11 +7,8 @@ another worker, so every task here may run twice and must do no harm when it doe
 
 from __future__ import annotations
 
-import hashlib
 import logging
-import os
 import secrets
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +18,7 @@ from django.db import IntegrityError, InterfaceError, OperationalError, transact
 from django.utils import timezone
 
 from . import pdf
+from .documents.storage import write_atomically
 from .models import Dossier, DossierFile, Status
 
 logger = logging.getLogger("dossiers.tasks")
@@ -54,22 +52,6 @@ def file_path(storage_name: str) -> Path:
     if not path.is_relative_to(root) or path == root:
         raise ValueError(f"bad storage name {storage_name!r}")
     return path
-
-
-def _write_atomically(path: Path, data: bytes) -> None:
-    """Write ``data`` at ``path`` readable by the owner only; readers never see half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".pdf")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(temporary, 0o600)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
 
 
 # --- the receipt (Mẫu 01) ---------------------------------------------------------------------
@@ -207,16 +189,15 @@ def render_receipt(code: str, replace: bool = False) -> str | None:
         return existing.storage_name
 
     data = render_receipt_pdf(dossier)
-    digest = hashlib.sha256(data).hexdigest()
     if existing is not None:
         # The row is there but the file is missing (or is being replaced): same name, new bytes.
-        _write_atomically(file_path(existing.storage_name), data)
+        _size, digest = write_atomically(file_path(existing.storage_name), [data])
         DossierFile.objects.filter(pk=existing.pk).update(sha256=digest)
         return existing.storage_name
 
     storage_name = f"{RECEIPTS_DIR}/{secrets.token_hex(16)}.pdf"
     path = file_path(storage_name)
-    _write_atomically(path, data)
+    _size, digest = write_atomically(path, [data])
     try:
         with transaction.atomic():
             DossierFile.objects.create(

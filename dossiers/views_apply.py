@@ -8,13 +8,12 @@ services in :mod:`dossiers.services` save, check and submit. A draft is addresse
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from dataclasses import dataclass
-from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -22,18 +21,19 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
+from identity.access import citizen_login_redirect
 from identity.citizens import assurance_problem, citizen_of
 from identity.models import Citizen
 from procedures.applicants import account_problem
 from procedures.eform_builder import build_schema
 from procedures.eforms import is_visible, validate_data
-from procedures.models import Agency, OnlineLevel, Procedure, ProcedureVersion
+from procedures.models import Agency, OnlineLevel, Procedure
+from procedures.services import find_procedure
 
 from . import forms_render, services
 from .models import Dossier, Status
 
 PAGE_SIZE = 10
-MAX_CODE_LENGTH = 40
 SESSION_KEY = "apply-submit-key:{}"
 
 
@@ -62,8 +62,7 @@ def review_url(dossier: Dossier) -> str:
 def _citizen_or_refusal(request: HttpRequest) -> tuple[Citizen | None, HttpResponse | None]:
     """The logged-in citizen, or the answer for everyone else (login redirect or 403 page)."""
     if not request.user.is_authenticated:
-        query = urlencode({"next": request.get_full_path()})
-        return None, redirect(f"{reverse('citizen:vneid-login')}?{query}")
+        return None, citizen_login_redirect(request)
     citizen = citizen_of(request.user)
     if citizen is None:
         return None, render(request, "dossiers/apply_forbidden.html", status=403)
@@ -108,14 +107,9 @@ def _step_context(dossier: Dossier, current: str) -> dict:
 
 
 def _find_procedure(code: str) -> Procedure | None:
-    code = code.strip()
-    if not code or len(code) > MAX_CODE_LENGTH:
-        return None
-    return (
-        Procedure.objects.filter(Q(national_code=code) | Q(local_code=code.upper()))
-        .filter(current_version__status=ProcedureVersion.Status.PUBLISHED)
-        .select_related("current_version", "current_version__receiving_agency")
-        .first()
+    return find_procedure(
+        code,
+        Procedure.objects.select_related("current_version", "current_version__receiving_agency"),
     )
 
 
@@ -396,9 +390,9 @@ def _submit_or_errors(request, dossier, citizen, key, consent) -> HttpResponse |
         submitted = services.submit(dossier, citizen, idempotency_key=key, consent=consent)
     except services.Conflict as exc:
         # A double click can race the first click; if that one went through, show its result.
-        done = services.dossiers_of(citizen).filter(idempotency_key=key).exclude(code=None).first()
-        if done is not None:
-            return redirect(dossier_url(done.code))
+        with contextlib.suppress(services.KeyReused):
+            if done := services.replay_of(dossier, citizen, key):
+                return redirect(dossier_url(done.code))
         messages.error(request, exc.message)
         if dossier.code:
             return redirect(dossier_url(dossier.code))

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 from typing import Any
-from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
@@ -21,6 +20,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods, require_safe
 
+from identity.access import citizen_login_redirect
 from identity.citizens import citizen_of
 from identity.models import Citizen
 from portal.downloads import content_disposition
@@ -28,11 +28,6 @@ from portal.downloads import content_disposition
 from . import services, uploads
 from .documents import limits as upload_limits
 from .models import Dossier, Status, StoredDocument
-
-
-def _login_redirect(request: HttpRequest) -> HttpResponse:
-    query = urlencode({"next": request.get_full_path()})
-    return redirect(f"{reverse('citizen:vneid-login')}?{query}")
 
 
 def _draft_of(request: HttpRequest, public_id: Any) -> tuple[Citizen, Dossier]:
@@ -56,7 +51,7 @@ def documents_step(request: HttpRequest, public_id: Any) -> HttpResponse:
     """Refuse an oversized upload before Django reads its body, limit what it may read, then
     handle the request (see :mod:`dossiers.documents.limits`)."""
     if not request.user.is_authenticated:
-        return _login_redirect(request)
+        return citizen_login_redirect(request)
     if request.method == "POST":
         citizen, dossier = _draft_of(request, public_id)
         slot_id = request.GET.get("slot", "")
@@ -213,7 +208,7 @@ def download(request: HttpRequest, public_id: Any) -> HttpResponse:
     """Stream a stored document to someone allowed to read it; 404 for anyone else, so the
     answer never confirms that a document exists."""
     if not request.user.is_authenticated:
-        return _login_redirect(request)
+        return citizen_login_redirect(request)
     stored = StoredDocument.objects.filter(public_id=public_id).first()
     if stored is None or not uploads.can_read(request.user, stored):
         raise Http404

@@ -9,15 +9,12 @@ client address and per code.
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import re
-from urllib.parse import urlencode
 
 from django import forms
 from django.conf import settings
 from django.contrib import messages
-from django.core.cache import cache
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -26,8 +23,10 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
+from identity.access import citizen_login_redirect
 from identity.audit import client_ip
 from identity.citizens import citizen_of
+from portal import ratelimit
 from portal.downloads import content_disposition
 from portal.errors import too_many_requests
 
@@ -131,11 +130,6 @@ def _own_dossier(request: HttpRequest, code: str) -> Dossier:
         raise Http404 from None
 
 
-def _login_redirect(request: HttpRequest) -> HttpResponse:
-    query = urlencode({"next": request.get_full_path()})
-    return redirect(f"{reverse('citizen:vneid-login')}?{query}")
-
-
 def _documents(dossier: Dossier) -> list[dict]:
     names = {
         slot.get("id"): slot.get("name", "")
@@ -157,7 +151,7 @@ def _documents(dossier: Dossier) -> list[dict]:
 @require_GET
 def dossier_detail(request: HttpRequest, code: str) -> HttpResponse:
     if not request.user.is_authenticated:
-        return _login_redirect(request)
+        return citizen_login_redirect(request)
     dossier = _own_dossier(request, code)
     timeline = []
     for event in services.timeline(dossier):
@@ -183,7 +177,7 @@ def dossier_detail(request: HttpRequest, code: str) -> HttpResponse:
 @require_GET
 def receipt_pdf(request: HttpRequest, code: str) -> HttpResponse:
     if not request.user.is_authenticated:
-        return _login_redirect(request)
+        return citizen_login_redirect(request)
     dossier = _own_dossier(request, code)
     path = receipt_file(dossier)
     if path is None:
@@ -221,7 +215,7 @@ class WithdrawForm(forms.Form):
 def withdraw(request: HttpRequest, code: str) -> HttpResponse:
     """GET: confirm with a reason; POST: withdraw (status 7) through the service."""
     if not request.user.is_authenticated:
-        return _login_redirect(request)
+        return citizen_login_redirect(request)
     dossier = _own_dossier(request, code)
     detail_url = reverse("tracking:detail", args=[dossier.code])
     if request.method == "GET" and dossier.status not in services.WITHDRAWABLE:
@@ -260,22 +254,7 @@ def lookup_window() -> int:
 
 
 def rate_key(kind: str, value: str) -> str:
-    digest = hashlib.sha256(value.encode()).hexdigest()[:32]
-    return f"lookup:{kind}:{digest}"
-
-
-def _count(key: str) -> int:
-    """Add one attempt under ``key`` (window starts at the first attempt); the new count."""
-    cache.add(key, 0, timeout=lookup_window())
-    try:
-        return cache.incr(key)
-    except ValueError:  # expired between add() and incr()
-        cache.set(key, 1, timeout=lookup_window())
-        return 1
-
-
-def _limited(*keys: str) -> bool:
-    return any((cache.get(key) or 0) >= lookup_limit() for key in keys)
+    return ratelimit.key(f"lookup:{kind}", value)
 
 
 def normalise_code(value: str) -> str:
@@ -334,10 +313,11 @@ def lookup(request: HttpRequest) -> HttpResponse:
     code = normalise_code(form.cleaned_data["code"])
     ip_key = rate_key("ip", client_ip(request) or "unknown")
     code_key = rate_key("code", code)
-    if _limited(ip_key, code_key):
-        # The window is the longest wait; the counter may expire sooner.
-        return too_many_requests(request, lookup_window(), "dossiers/lookup_limited.html")
-    _count(ip_key)
+    limited = [k for k in (ip_key, code_key) if ratelimit.is_limited(k, lookup_limit())]
+    if limited:
+        wait = max(ratelimit.retry_after(k, lookup_limit(), lookup_window()) or 0 for k in limited)
+        return too_many_requests(request, wait or lookup_window(), "dossiers/lookup_limited.html")
+    ratelimit.hit(ip_key, lookup_window())
     dossier = None
     if CODE_PATTERN.match(code):
         dossier = (
@@ -347,7 +327,7 @@ def lookup(request: HttpRequest) -> HttpResponse:
             .first()
         )
     if not factor_matches(dossier, form.cleaned_data["factor"]):
-        _count(code_key)
+        ratelimit.hit(code_key, lookup_window())
         return render(
             request,
             "dossiers/lookup.html",

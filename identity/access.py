@@ -21,12 +21,14 @@ import functools
 import logging
 from collections.abc import Callable, Iterable
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib.auth.views import redirect_to_login
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from rest_framework.permissions import BasePermission
 
@@ -49,6 +51,16 @@ def is_citizen(user: Any) -> bool:
     if not getattr(user, "is_authenticated", False):
         return False
     return hasattr(user, "citizen")
+
+
+def citizen_login_redirect(request: HttpRequest) -> HttpResponse:
+    """Send an anonymous visitor of a citizen's page to the VNeID login, coming back here after.
+
+    Every citizen page uses this one answer, so they all come back to the same place (the full
+    path, query included); the login view checks that ``next`` stays on this site.
+    """
+    query = urlencode({"next": request.get_full_path()})
+    return redirect(f"{reverse('citizen:vneid-login')}?{query}")
 
 
 def is_verified(user: Any) -> bool:

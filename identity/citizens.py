@@ -246,14 +246,6 @@ def citizen_of(user: Any) -> Citizen | None:
         return None
 
 
-def is_official(user: Any) -> bool:
-    return bool(
-        user is not None
-        and user.is_authenticated
-        and (user.is_staff or user.is_superuser or user.staff_roles.exists())
-    )
-
-
 def required_level(procedure: Any) -> int:
     version = getattr(procedure, "current_version", None)
     if version is None:

@@ -8,18 +8,17 @@ browser logged out and creates nothing.
 from __future__ import annotations
 
 import logging
-from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from . import audit, oidc
+from .access import citizen_login_redirect
 from .citizens import CitizenRefused, citizen_of, login_citizen_from_claims, update_contact
 from .forms import ContactForm
 from .models import AuditEvent
@@ -81,8 +80,7 @@ def logout_view(request: HttpRequest) -> HttpResponse:
 def account(request: HttpRequest) -> HttpResponse:
     """The citizen's profile: VNeID data (read-only) and contact data (editable)."""
     if not request.user.is_authenticated:
-        query = urlencode({"next": request.get_full_path()})
-        return redirect(f"{reverse('citizen:vneid-login')}?{query}")
+        return citizen_login_redirect(request)
     citizen = citizen_of(request.user)
     if citizen is None:
         return render(request, "identity/account_forbidden.html", status=403)

@@ -8,7 +8,7 @@ page and the API accept and reject exactly the same input with the same translat
 from __future__ import annotations
 
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
-from django.db.models import Count, Prefetch, Q, QuerySet, Window
+from django.db.models import Count, Prefetch, QuerySet, Window
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.exceptions import ErrorDetail, NotFound, ValidationError
@@ -28,6 +28,7 @@ from .serializers import (
     ProcedureDetailSerializer,
     ProcedureListSerializer,
 )
+from .services import find_procedure
 
 
 class PageWithTotalPaginator(Paginator):
@@ -169,15 +170,11 @@ class ProcedureDetailView(RetrieveAPIView):
     authentication_classes: list = []
 
     def get_object(self) -> Procedure:
-        code = self.kwargs["code"]
-        # PostgreSQL refuses NUL in text parameters; such a code cannot exist anyway.
-        if "\x00" in code:
-            raise NotFound()
-        procedure = (
-            Procedure.objects.filter(Q(national_code=code) | Q(local_code=code))
-            .filter(current_version__isnull=False)
-            .select_related("sector", "receiving_agency", "current_version")
-            .prefetch_related(
+        procedure = find_procedure(
+            self.kwargs["code"],
+            Procedure.objects.select_related(
+                "sector", "receiving_agency", "current_version"
+            ).prefetch_related(
                 Prefetch(
                     "current_version__channels",
                     queryset=Channel.objects.prefetch_related("fees"),
@@ -185,8 +182,7 @@ class ProcedureDetailView(RetrieveAPIView):
                 "current_version__documents",
                 "current_version__results",
                 "current_version__legal_basis",
-            )
-            .first()
+            ),
         )
         if procedure is None:
             raise NotFound()

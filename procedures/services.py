@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from django.contrib.postgres.search import SearchVector
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -160,4 +160,34 @@ def popular_procedures(limit: int = 10):
         Procedure.objects.filter(current_version__isnull=False, popularity__gt=0)
         .select_related("sector")
         .order_by("-popularity", "national_code")[:limit]
+    )
+
+
+# --- lookup by code ---------------------------------------------------------------------------
+
+# The longest code a procedure has (a local code, ``1.000894.000.00.00.H29``), with room to spare.
+MAX_CODE_LENGTH = 40
+
+
+def find_procedure(code: str, queryset: QuerySet[Procedure] | None = None) -> Procedure | None:
+    """The procedure whose national (``1.000894``) or local (``1.000894.000.00.00.H29``) code is
+    ``code``, or None. The one lookup every page and API uses, so they agree on which codes work:
+
+    - surrounding whitespace is ignored; an empty, over-long or NUL-containing code finds
+      nothing (PostgreSQL refuses NUL in text parameters);
+    - case does not matter: codes are digits, dots and capital letters (the city's ``H29``),
+      so the code is compared upper-cased;
+    - only a procedure whose version in force is *published* is found: one without a current
+      version, or whose current version is not published, is "not found" everywhere.
+
+    ``queryset`` lets a caller add its own ``select_related``/``prefetch_related``.
+    """
+    code = (code or "").strip().upper()
+    if not code or len(code) > MAX_CODE_LENGTH or "\x00" in code:
+        return None
+    queryset = Procedure.objects.all() if queryset is None else queryset
+    return (
+        queryset.filter(Q(national_code=code) | Q(local_code=code))
+        .filter(current_version__status=ProcedureVersion.Status.PUBLISHED)
+        .first()
     )

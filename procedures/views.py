@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django.core.paginator import EmptyPage, Page, Paginator
-from django.db.models import Prefetch, Q
+from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
@@ -19,15 +19,14 @@ from .api import PageWithTotalPaginator
 from .documents import LineKind
 from .eform_builder import classified_documents
 from .forms import ProcedureSearchForm
-from .models import Channel, DocumentSlot, Level, Procedure, ProcedureVersion
+from .models import Channel, DocumentSlot, Level, Procedure
 from .search import MAX_QUERY_LENGTH, run_search
+from .services import find_procedure
 
 PAGE_SIZE = 20
 # Higher page numbers are clamped before they reach the database (whose offset would overflow);
 # no catalogue comes near MAX_PAGE × PAGE_SIZE procedures.
 MAX_PAGE = 100_000
-# Longer codes than this cannot be procedure codes; answer 404 without touching the database.
-MAX_CODE_LENGTH = 40
 
 
 def procedure_list(request: HttpRequest) -> HttpResponse:
@@ -99,21 +98,18 @@ def procedure_detail(request: HttpRequest, code: str) -> HttpResponse:
 
 
 def _find_procedure(code: str) -> Procedure | None:
-    if not code or len(code) > MAX_CODE_LENGTH:
-        return None
-    return (
-        Procedure.objects.filter(Q(national_code=code) | Q(local_code=code.upper()))
-        .filter(current_version__status=ProcedureVersion.Status.PUBLISHED)
-        .select_related("current_version__sector", "current_version__receiving_agency")
-        .prefetch_related(
+    return find_procedure(
+        code,
+        Procedure.objects.select_related(
+            "current_version__sector", "current_version__receiving_agency"
+        ).prefetch_related(
             Prefetch(
                 "current_version__channels", queryset=Channel.objects.prefetch_related("fees")
             ),
             "current_version__documents",
             "current_version__results",
             "current_version__legal_basis",
-        )
-        .first()
+        ),
     )
 
 

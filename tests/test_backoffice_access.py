@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.auth import get_user_model
-from django_otp import DEVICE_ID_SESSION_KEY
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from backoffice.views import received_procedures
 from identity import access
 from identity.models import AuditEvent, Role, StaffRole
 from procedures.models import Agency
-from tests.factories import CitizenFactory
+from tests.factories import CitizenFactory, OfficialFactory, sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -23,21 +21,7 @@ def agency(code):
 
 
 def official(username, code, role=Role.RECEPTION, division=None):
-    user = get_user_model().objects.create_user(username, password="x-Password-1")
-    StaffRole.objects.create(
-        user=user, role=role, agency=agency(code), division=agency(division) if division else None
-    )
-    return user
-
-
-def sign_in(client, user):
-    """A session as the login form leaves it: authenticated and verified with a TOTP device."""
-    device = TOTPDevice.objects.create(user=user, name="app", confirmed=True)
-    client.force_login(user)
-    session = client.session
-    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
-    session.save()
-    return client
+    return OfficialFactory(username=username, agency=code, role=role, division=division)
 
 
 def citizen_user():

@@ -9,8 +9,8 @@ from urllib.parse import urlencode
 import pytest
 from django.core.cache import cache
 
-from identity import machine
 from identity.machine import ensure_client
+from portal import ratelimit
 
 pytestmark = pytest.mark.django_db
 
@@ -58,7 +58,7 @@ def test_the_address_that_sent_them_is_locked_with_the_real_retry_after(
     _client, secret = dvcqg
     settings.MACHINE_TOKEN_FAILURE_WINDOW_SECONDS = 300
     clock = [1_800_000_000.0]
-    monkeypatch.setattr(machine.time, "time", lambda: clock[0])
+    monkeypatch.setattr(ratelimit.time, "time", lambda: clock[0])
     for _attempt in range(settings.MACHINE_TOKEN_MAX_FAILURES):
         assert ask(client, "dvcqg", "wrong", "198.51.100.1").status_code == 401
 

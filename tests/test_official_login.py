@@ -15,9 +15,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from identity.forms_official import GENERIC_LOGIN_ERROR
 from identity.management.commands.otp_code import current_code
-from identity.models import Role, StaffRole
-from procedures.models import Agency
-from tests.factories import CitizenFactory
+from identity.models import Role
+from tests.factories import CitizenFactory, OfficialFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -26,10 +25,8 @@ LOGIN = "/backoffice/login/"
 
 
 def make_official(username="tuphap.test", agency="H29.03", role=Role.RECEPTION):
-    user = get_user_model().objects.create_user(username, password=PASSWORD)
-    StaffRole.objects.create(user=user, role=role, agency=Agency.objects.get(code=agency))
-    device = TOTPDevice.objects.create(user=user, name="app", confirmed=True)
-    return user, device
+    user = OfficialFactory(username=username, agency=agency, role=role, password=PASSWORD)
+    return user, user.device
 
 
 def wrong_code(device) -> str:

@@ -14,13 +14,12 @@ from pathlib import Path
 import pytest
 from django.contrib.auth import get_user_model
 
-from dossiers import pdf, services
-from dossiers.models import DossierDocument, DossierFile, Status, StoredDocument
+from dossiers import pdf
+from dossiers.models import DossierFile, Status
 from dossiers.tasks import receipt_context, render_receipt
 from identity.models import Citizen
-from procedures.eforms import is_visible
-from procedures.models import Agency, Procedure
-from tests.factories import CitizenFactory
+from procedures.models import Agency
+from tests.factories import CitizenFactory, DossierFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -41,68 +40,21 @@ def make_citizen(id_number: str = "079085001234", name: str = "Nguyễn Văn An"
     return CitizenFactory(id_number=id_number, full_name=name, **values)
 
 
-def attach_required(dossier, citizen) -> None:
-    """Every required document, and at least one document so the receipt lists something."""
-    dossier.refresh_from_db()
-    slots = services.missing_documents(dossier) or services.active_document_slots(dossier)[:1]
-    for slot in slots:
-        stored = StoredDocument.objects.create(
-            owner=citizen, source="upload", title=slot["name"][:50],
-            original_name=f"{slot['id']}.pdf", storage_name=f"t-{dossier.pk}-{slot['id']}",
-            content_type="application/pdf", size=10, sha256="0" * 64,
-        )  # fmt: skip
-        DossierDocument.objects.create(dossier=dossier, slot_id=slot["id"], stored=stored)
-
-
-SAMPLE_VALUES = {
-    "text": "Nguyễn Thị Bình",
-    "textarea": "Đề nghị giải quyết",
-    "date": "1990-05-20",
-    "ward": WARD,
-    "id_number": "079190005678",
-    "phone": "0912345678",
-    "email": "binh@example.vn",
-}
-
-
-def fill_required(fields: list[dict], values: dict) -> dict:
-    """Give every visible required field without a value a valid sample value (any schema)."""
-    for f in fields:
-        if not is_visible(f, values) or values.get(f["id"]) not in (None, "", []):
-            continue
-        if f["type"] == "group":
-            values[f["id"]] = [fill_required(f["fields"], {}) for _ in range(f.get("min_items", 0))]
-        elif f.get("required"):
-            if f["type"] == "choice":
-                values[f["id"]] = f["choices"][0]["value"]
-            elif f["type"] == "number":
-                values[f["id"]] = f.get("min", 1)
-            else:
-                values[f["id"]] = SAMPLE_VALUES[f["type"]]
-    return values
-
-
 def ready_draft(citizen, applicant: dict | None = None, request_text: str = "Đăng ký kết hôn"):
-    """A complete draft of the marriage procedure, documents attached, ready to submit.
-
-    Works whatever the procedure's form looks like (generated or detailed): required fields the
-    test does not care about get sample values.
-    """
-    dossier = services.start_draft(citizen, Procedure.objects.get(national_code=MARRIAGE))
-    data = dossier.form_data
-    data["applicant"] = {**data["applicant"], "address": "12 Lê Lợi", **(applicant or {})}
-    data.setdefault("request", {})["request"] = request_text
-    for section in dossier.form_schema["sections"]:
-        data[section["id"]] = fill_required(section["fields"], dict(data.get(section["id"]) or {}))
-    result = services.save_draft(dossier, citizen, data)
-    assert not result.errors, result.errors
-    attach_required(dossier, citizen)
-    return dossier
+    """A complete draft of the marriage procedure, documents attached, ready to submit."""
+    return DossierFactory(
+        applicant=citizen,
+        filled=True,
+        with_documents=True,
+        answers=applicant,
+        request_text=request_text,
+    )
 
 
-def submitted(citizen, key: str = "key-1", **draft_options):
-    dossier = ready_draft(citizen, **draft_options)
-    return services.submit(dossier, citizen, idempotency_key=key, consent=True)
+def submitted(citizen, key: str = "key-1", applicant=None, request_text="Đăng ký kết hôn"):
+    return DossierFactory(
+        applicant=citizen, submitted=True, key=key, answers=applicant, request_text=request_text
+    )
 
 
 def _objects(data: bytes) -> dict[int, tuple[bytes, bytes]]:

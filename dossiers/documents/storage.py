@@ -13,7 +13,7 @@ import os
 import re
 import tempfile
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -55,6 +55,46 @@ class WrittenFile:
             path_of(self.storage_name).unlink()
 
 
+def write_atomically(
+    path: Path,
+    chunks: Iterable[bytes],
+    limit: int | None = None,
+    inspect: Callable[[Path], None] | None = None,
+) -> tuple[int, str]:
+    """Write ``chunks`` at ``path``, readable by the portal's user only (0o600, in a 0o700
+    folder); the size written and its SHA-256.
+
+    The bytes go to a temporary file beside ``path`` (``.tmp-*.part``), flushed to disk and
+    renamed, so a reader never sees half a file and a failure leaves nothing behind. Raises
+    :class:`TooLarge` as soon as more than ``limit`` bytes arrived. ``inspect`` is called with the
+    complete temporary file before it gets its name, and may raise to refuse it. Every private
+    file of the portal is written here: uploads and the forms rendered for a dossier.
+    """
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    descriptor, temporary = tempfile.mkstemp(prefix=".tmp-", suffix=".part", dir=path.parent)
+    digest = hashlib.sha256()
+    size = 0
+    try:
+        with os.fdopen(descriptor, "wb") as out:
+            os.fchmod(out.fileno(), 0o600)  # before the first byte, whatever the umask
+            for chunk in chunks:
+                size += len(chunk)
+                if limit is not None and size > limit:  # the declared size was wrong: stop
+                    raise TooLarge
+                digest.update(chunk)
+                out.write(chunk)
+            out.flush()
+            os.fsync(out.fileno())
+        if inspect is not None:
+            inspect(Path(temporary))
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temporary)
+        raise
+    return size, digest.hexdigest()
+
+
 def write_private(
     source: Any, suffix: str, limit: int, inspect: Callable[[Path], None] | None = None
 ) -> WrittenFile:
@@ -65,30 +105,8 @@ def write_private(
     Nothing is left on disk after a refusal or any other failure.
     """
     storage_name = uuid.uuid4().hex + suffix
-    final = path_of(storage_name)
-    final.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    descriptor, temporary = tempfile.mkstemp(prefix=".upload-", suffix=".part", dir=final.parent)
-    digest = hashlib.sha256()
-    size = 0
-    try:
-        with os.fdopen(descriptor, "wb") as out:
-            os.fchmod(out.fileno(), 0o600)
-            for chunk in _chunks(source):
-                size += len(chunk)
-                if size > limit:  # the declared size was wrong: stop reading at once
-                    raise TooLarge
-                digest.update(chunk)
-                out.write(chunk)
-            out.flush()
-            os.fsync(out.fileno())
-        if inspect is not None:
-            inspect(Path(temporary))
-        os.replace(temporary, final)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temporary)
-        raise
-    return WrittenFile(storage_name, size, digest.hexdigest())
+    size, sha256 = write_atomically(path_of(storage_name), _chunks(source), limit, inspect)
+    return WrittenFile(storage_name, size, sha256)
 
 
 def _chunks(uploaded_file: Any) -> Iterator[bytes]:

@@ -20,8 +20,8 @@ from django.utils.translation import gettext as _
 
 from identity.models import Citizen
 
-from ..models import Dossier, DossierDocument, Status, StoredDocument
-from ..services import Conflict, DossierError, active_document_slots
+from ..models import Dossier, DossierDocument, StoredDocument
+from ..services import DossierError, active_document_slots, check_draft, lock_draft
 from .checks import (
     CONTENT_TYPES,
     NAME_LIMIT,
@@ -151,26 +151,6 @@ def find_stored(citizen: Citizen, public_id: Any) -> StoredDocument | None:
 # --- documents of a draft ---------------------------------------------------------------------
 
 
-def _not_found_draft() -> DossierError:
-    return DossierError(_("This draft was not found."))
-
-
-def _check_draft(dossier: Dossier, citizen: Citizen) -> None:
-    if dossier.applicant_id != citizen.pk:
-        raise _not_found_draft()
-    if dossier.status != Status.DRAFT:
-        raise Conflict(_("This dossier has already been submitted and can no longer be edited."))
-
-
-def _lock_draft(dossier: Dossier, citizen: Citizen) -> Dossier:
-    """The draft's row, locked, if it is the citizen's and still a draft."""
-    locked = Dossier.objects.select_for_update().filter(pk=dossier.pk, applicant=citizen).first()
-    if locked is None:
-        raise _not_found_draft()
-    _check_draft(locked, citizen)
-    return locked
-
-
 def _slot(dossier: Dossier, slot_id: Any) -> dict:
     for slot in active_document_slots(dossier):
         if slot["id"] == slot_id:
@@ -192,12 +172,12 @@ def attach_upload(
     written, so no database lock is held while a large file is copied; a refused or failed
     attachment leaves neither a row nor a file behind.
     """
-    _check_draft(dossier, citizen)
+    check_draft(dossier, citizen)
     slot = _slot(dossier, slot_id)
     written = _check_and_write(uploaded_file, slot_accept(slot), slot_max_size_mb(slot))
     try:
         with transaction.atomic():
-            locked = _lock_draft(dossier, citizen)
+            locked = lock_draft(dossier, citizen)
             slot = _slot(locked, slot_id)
             stored = _keep(citizen, written, slot["name"])
             # Identical content already attached to this slot: that attachment stands.
@@ -219,7 +199,7 @@ def reuse_document(
     Someone else's document answers exactly like one that does not exist. Attaching the same
     document to the same slot again returns the existing attachment.
     """
-    locked = _lock_draft(dossier, citizen)
+    locked = lock_draft(dossier, citizen)
     slot = _slot(locked, slot_id)
     stored = find_stored(citizen, stored_public_id)
     if stored is None:
@@ -249,7 +229,7 @@ def reuse_document(
 @transaction.atomic
 def detach(dossier: Dossier, citizen: Citizen, document_id: Any) -> None:
     """Remove a document from the draft. The file stays in the citizen's store."""
-    locked = _lock_draft(dossier, citizen)
+    locked = lock_draft(dossier, citizen)
     try:
         pk = int(document_id)
     except (TypeError, ValueError):

@@ -288,8 +288,8 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
-        # Authorization: Bearer <machine token>; returns None without one (identity.machine).
-        "identity.machine.MachineTokenAuthentication",
+        # Authorization: Bearer <machine token>; None without one (identity/machine/authentication).
+        "identity.machine.authentication.MachineTokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],

@@ -1,52 +1,37 @@
-"""Dossier REST API for citizens' apps (``/api/v1/dossiers/``).
-
-Only a citizen signed in with VNeID (a session) may call it; officials and machine clients get
-403. Every dossier is looked up among the caller's own, so another person's dossier is "not
-found" (404), never "forbidden": the answer must not confirm that it exists.
+"""The endpoints of the dossier API: my dossiers, one dossier, its documents, submitting and
+withdrawing, the document store.
 
 A dossier is addressed by one ``ref``: its code once submitted, or its ``public_id`` (a UUID,
 the only id a draft has, and still valid after submission). The views validate the shape of a
 request, call one function of :mod:`dossiers.services` or :mod:`dossiers.uploads`, and render;
-a refusal of the rules (:class:`~dossiers.services.DossierError`) becomes 400, a dossier no
-longer in the expected state (:class:`~dossiers.services.Conflict`) 409, both in the portal's
-error shape ``{"error": {"status", "detail", "fields"}}`` with the services' messages.
+who may call them is :mod:`.base`, how refusals are answered :mod:`.errors`.
 """
 
 from __future__ import annotations
 
 import contextlib
-import uuid
-from typing import Any
 
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
-from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
-from rest_framework.authentication import SessionAuthentication
-from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.generics import ListAPIView
-from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from identity.citizens import assurance_problem, citizen_of
-from identity.machine import MachineTokenAuthentication, machine_principal
-from identity.models import Citizen
 from portal.api import ErrorSerializer
-from portal.api import exception_handler as portal_exception_handler
-from portal.errors import error_body
 from portal.input import JSONParser, MultiPartParser
 from portal.pagination import CheckedPageNumberPagination
-from portal.privacy import PersonalDataMixin
 from procedures.models import Agency, Procedure
+from procedures.services import find_procedure
 
-from . import services, uploads
-from .documents import limits as upload_limits
-from .models import Dossier, Status, StoredDocument
-from .serializers import (
+from .. import services, uploads
+from ..documents import limits as upload_limits
+from ..models import Dossier, Status, StoredDocument
+from ..serializers import (
     STATUS_SCHEMA,
     DossierAttachUploadSerializer,
     DossierDetailSerializer,
@@ -60,128 +45,23 @@ from .serializers import (
     DossierWithdrawSerializer,
     StoredDocumentSerializer,
 )
+from .base import CitizenAPIView
+from .errors import error_response
+from .schema import (
+    ERROR_400,
+    ERROR_401,
+    ERROR_403,
+    ERROR_404,
+    ERROR_409,
+    ERROR_413,
+    PAGE_400,
+    PAGE_404,
+    REF,
+    TAGS,
+)
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 IDEMPOTENCY_KEY_MAX = 64
-
-
-# --- errors and access --------------------------------------------------------------------------
-
-
-def error_response(status_code: int, detail: str, fields: dict[str, Any] | None = None):
-    """A response in the shared error shape (``portal.api.exception_handler``)."""
-    return Response(error_body(status_code, detail, fields), status=status_code)
-
-
-def dossier_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
-    """The services' refusals in the shared shape; everything else as every API does it.
-
-    ``fields`` holds the services' errors by path (``applicant.phone``, ``documents.doc-1``,
-    ``consent``), each as a one-message list like every other field error of the API.
-    """
-    if isinstance(exc, services.DossierError):
-        code = status.HTTP_409_CONFLICT if isinstance(exc, services.Conflict) else 400
-        fields = {path: [message] for path, message in exc.errors.items()}
-        return error_response(code, exc.message, fields)
-    if isinstance(exc, Dossier.DoesNotExist):  # deleted by another request meanwhile
-        return error_response(status.HTTP_404_NOT_FOUND, _("You have no dossier with this code."))
-    return portal_exception_handler(exc, context)
-
-
-class IsCitizen(BasePermission):
-    """A person signed in with VNeID: not an official without a citizen profile, no machine."""
-
-    def has_permission(self, request, view) -> bool:
-        # citizen_of() expects a Django user; a machine principal is not one.
-        return machine_principal(request) is None and citizen_of(request.user) is not None
-
-
-class CitizenSchema(AutoSchema):
-    """Documents the session only: machine tokens are recognised here just to be refused."""
-
-    def get_auth(self):
-        return [item for item in super().get_auth() if "machineToken" not in item]
-
-
-class CitizenAPIView(PersonalDataMixin, APIView):
-    # Session first: an anonymous caller gets DRF's 403. The bearer class is listed so that a
-    # machine token is recognised (and refused by IsCitizen) rather than ignored.
-    authentication_classes = [SessionAuthentication, MachineTokenAuthentication]
-    permission_classes = [IsCitizen]
-    schema = CitizenSchema()
-
-    def get_exception_handler(self):
-        return dossier_exception_handler
-
-    @property
-    def citizen(self) -> Citizen:
-        citizen = citizen_of(self.request.user)
-        if citizen is None:  # IsCitizen refuses such requests before any handler runs
-            raise PermissionDenied()
-        return citizen
-
-    def get_dossier(self, ref: str, citizen: Citizen | None = None) -> Dossier:
-        """The caller's dossier by code or public_id; anything else is 404."""
-        citizen = citizen or self.citizen
-        try:
-            public_id = uuid.UUID(ref)
-        except ValueError:
-            public_id = None
-        try:
-            # PostgreSQL refuses NUL in text parameters; no code contains one.
-            if public_id is None and "\x00" in ref:
-                raise Dossier.DoesNotExist
-            if public_id is not None:
-                return services.get_for_citizen(citizen, public_id=public_id)
-            return services.get_for_citizen(citizen, code=ref)
-        except Dossier.DoesNotExist:
-            raise NotFound(_("You have no dossier with this code.")) from None
-
-    def render_dossier(self, dossier: Dossier, serializer=DossierDetailSerializer, **context: Any):
-        return serializer(dossier, context={"request": self.request, **context}).data
-
-
-# --- documentation helpers ----------------------------------------------------------------------
-
-TAGS = ["dossiers"]
-REF = OpenApiParameter(
-    "ref",
-    OpenApiTypes.STR,
-    OpenApiParameter.PATH,
-    description=(
-        "The dossier code (H29.26743-250301-0001) of a submitted dossier, or the public_id "
-        "(UUID) of any of your dossiers, drafts included."
-    ),
-)
-ERROR_400 = OpenApiResponse(
-    ErrorSerializer,
-    description="The request is not valid; `fields` names the problems by field or path.",
-)
-ERROR_403 = OpenApiResponse(
-    ErrorSerializer,
-    description=(
-        "Not signed in as a citizen: anonymous callers, officials and machine clients. "
-        "Unsafe methods also need the session's CSRF token (X-CSRFToken header)."
-    ),
-)
-ERROR_401 = OpenApiResponse(
-    ErrorSerializer,
-    description="A bearer token was sent and is invalid or expired (machine tokens are refused "
-    "here in any case: see 403).",
-)
-ERROR_404 = OpenApiResponse(
-    ErrorSerializer,
-    description="You have no dossier with this code or id (another person's dossier included).",
-)
-ERROR_413 = OpenApiResponse(
-    ErrorSerializer, description="The request body is larger than the upload limit."
-)
-PAGE_400 = OpenApiResponse(ErrorSerializer, description="`page` is not a number from 1 to 100000.")
-PAGE_404 = OpenApiResponse(ErrorSerializer, description="No such page (past the last one).")
-ERROR_409 = OpenApiResponse(
-    ErrorSerializer,
-    description="The dossier is no longer in a state that allows this (e.g. already submitted).",
-)
 
 
 # --- my dossiers --------------------------------------------------------------------------------
@@ -252,10 +132,8 @@ class DossierListView(CitizenAPIView, ListAPIView):
         given = DossierStartSerializer(data=request.data)
         given.is_valid(raise_exception=True)
         code = given.validated_data["procedure"]
-        procedure = (
-            Procedure.objects.filter(Q(national_code=code) | Q(local_code=code))
-            .select_related("current_version", "receiving_agency")
-            .first()
+        procedure = find_procedure(
+            code, Procedure.objects.select_related("current_version", "receiving_agency")
         )
         if procedure is None:
             raise ValidationError({"procedure": [_("There is no procedure with this code.")]})
@@ -540,37 +418,33 @@ class DossierSubmitView(CitizenAPIView):
                 "max": IDEMPOTENCY_KEY_MAX
             }
             return error_response(400, message, {IDEMPOTENCY_HEADER: [message]})
-        replay = self._replay(dossier, key)
-        if replay is not None:
-            return replay
-        given = DossierSubmitSerializer(data=request.data)
-        given.is_valid(raise_exception=True)
         try:
-            services.submit(
-                dossier,
-                self.citizen,
-                idempotency_key=key,
-                consent=given.validated_data["consent"],
-            )
-        except services.Conflict:
-            # The same submission sent twice at once: the other request won with this key.
-            replay = self._replay(dossier, key)
-            if replay is not None:
-                return replay
-            raise
-        return Response(self.render_dossier(self.get_dossier(str(dossier.public_id))), status=201)
-
-    def _replay(self, dossier: Dossier, key: str) -> Response | None:
-        done = Dossier.objects.filter(applicant=self.citizen, idempotency_key=key).first()
-        if done is None:
-            return None
-        if done.pk != dossier.pk:
+            if services.replay_of(dossier, self.citizen, key):
+                return self._submitted(dossier, status.HTTP_200_OK)
+            given = DossierSubmitSerializer(data=request.data)
+            given.is_valid(raise_exception=True)
+            try:
+                services.submit(
+                    dossier,
+                    self.citizen,
+                    idempotency_key=key,
+                    consent=given.validated_data["consent"],
+                )
+            except services.Conflict:
+                # The same submission sent twice at once: the other request won with this key.
+                if services.replay_of(dossier, self.citizen, key):
+                    return self._submitted(dossier, status.HTTP_200_OK)
+                raise
+        except services.KeyReused:
             return error_response(
                 status.HTTP_422_UNPROCESSABLE_ENTITY,
                 _("This Idempotency-Key was already used to submit another dossier."),
                 {IDEMPOTENCY_HEADER: [_("Use a new key for each submission.")]},
             )
-        return Response(self.render_dossier(self.get_dossier(str(dossier.public_id))))
+        return self._submitted(dossier, status.HTTP_201_CREATED)
+
+    def _submitted(self, dossier: Dossier, code: int) -> Response:
+        return Response(self.render_dossier(self.get_dossier(str(dossier.public_id))), status=code)
 
 
 class DossierWithdrawView(CitizenAPIView):
