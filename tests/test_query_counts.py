@@ -22,9 +22,10 @@ from tests.test_receipt_pdf import make_citizen, submitted
 pytestmark = pytest.mark.django_db
 
 SEARCH = {"q": "ho tich"}
-# A signed-in request loads the user and the citizen profile. The session is read from the
-# cache (cached_db) and written at most once a minute (portal.session_refresh), not per request.
-SIGNED_IN = 2
+# A signed-in request loads the user with its citizen profile (identity.backends, one query).
+# The session is read from the cache (cached_db) and written at most once a minute
+# (portal.session_refresh), not on every request.
+SIGNED_IN = 1
 
 
 @pytest.fixture

@@ -89,3 +89,15 @@ def test_logout_still_ends_the_session(signed_in, monkeypatch):
     signed_in.post("/auth/logout/")
     assert not Session.objects.filter(session_key=key).exists()
     assert SessionStore(session_key=key).load() == {}
+
+
+def test_a_signed_in_citizen_is_loaded_with_the_profile_in_one_query(signed_in):
+    signed_in.get("/account/")
+    with CaptureQueriesContext(connection) as captured:
+        response = signed_in.get("/account/")
+    user_queries = [q["sql"] for q in captured.captured_queries if 'FROM "auth_user"' in q["sql"]]
+    assert len(user_queries) == 1 and '"identity_citizen"' in user_queries[0]
+    assert not [
+        q for q in captured.captured_queries if q["sql"].startswith('SELECT "identity_citizen"')
+    ]
+    assert response.wsgi_request.user.citizen.id_number == "079085001234"

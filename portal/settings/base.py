@@ -173,7 +173,8 @@ else:
 # --- Identity ------------------------------------------------------------------------------
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",  # counts failures and refuses locked accounts
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's ModelBackend, loading the citizen profile with the user (one query, not two).
+    "identity.backends.PortalModelBackend",
 ]
 LOGIN_URL = "/backoffice/login/"
 # Officials: lock after AXES_FAILURE_LIMIT failures for AXES_COOLOFF_MINUTES.
