@@ -1,9 +1,10 @@
 """Generations of what is computed from the catalogue and kept for reuse.
 
 Search answers, the catalogue page's results and its rendered filter lists are computed once and
-reused until what they come from changes. Rather than finding and deleting each kept entry, every
-key carries a *generation*: a random value in the shared cache that a change replaces, so every
-web process stops reading the old entries at once (they expire on their own).
+reused until what they come from changes. Rather than finding and deleting each kept entry, each
+is tied to a *generation* (in its key or its value): a random value in the shared cache that a
+change replaces, so every web process stops using the old entries at once (they expire on their
+own).
 
 Two generations, one helper:
 
@@ -25,6 +26,7 @@ from __future__ import annotations
 import threading
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
 from django.core.cache import cache
 from django.db import connection, transaction
@@ -44,16 +46,34 @@ class Generation:
 
     def current(self) -> str:
         """The current value: one cache read, shared by the request when there is one."""
+        return self.current_and(None)[0]
+
+    def current_and(self, other_key: str | None) -> tuple[str, Any]:
+        """The current value and what the cache holds under ``other_key``, in one round trip.
+
+        The request's first read fetches every generation at once; a later one only
+        ``other_key``.
+        """
         memo = getattr(_request, "memo", None)
+        wanted = [g.key for g in ALL] if memo is None or self.key not in memo else []
+        if other_key is not None:
+            wanted.append(other_key)
+        found = cache.get_many(wanted) if wanted else {}
+        other = found.pop(other_key, None)
         if memo is not None:
-            if self.key not in memo:
-                memo.update(cache.get_many([g.key for g in ALL]))
-            if memo.get(self.key) is not None:
-                return memo[self.key]
-        value = cache.get(self.key)
+            memo.update(found)
+            value = memo.get(self.key)
+        else:
+            value = found.get(self.key)
         if value is None:
-            cache.add(self.key, uuid.uuid4().hex, timeout=None)
-            value = cache.get(self.key)
+            value = self._first()
+        return value, other
+
+    def _first(self) -> str:
+        """No value yet (a new cache): the first process to ask sets one, the others read it."""
+        cache.add(self.key, uuid.uuid4().hex, timeout=None)
+        value = cache.get(self.key)
+        memo = getattr(_request, "memo", None)
         if memo is not None:
             memo[self.key] = value
         return value
@@ -83,11 +103,6 @@ def request_started(**_signal_kwargs) -> None:
 
 def request_finished(**_signal_kwargs) -> None:
     _request.memo = None
-
-
-def generation() -> str:
-    """The catalogue's current generation, which keys every cached search answer."""
-    return CATALOGUE.current()
 
 
 def catalogue_changed(**_signal_kwargs) -> None:

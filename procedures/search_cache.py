@@ -2,15 +2,17 @@
 
 A search is the same for every citizen: the same words and filters give the same procedures until
 the catalogue changes. The search API's response body and the catalogue page's results fragment
-are therefore kept in the shared cache (Redis in production) under a key made of
+are therefore kept in the shared cache (Redis in production), keyed by
 
-* the catalogue generation (:mod:`procedures.generation`): any change of the catalogue makes
-  every older entry unreachable;
 * the language, so a Vietnamese answer is never served to an English reader;
 * the scheme and host for the API, whose links are absolute;
 * the path and the query parameters, parsed and sorted, so ``?q=ho+tich&page=2`` and
   ``?page=2&q=ho%20tich`` share an entry while anything the answer repeats (pagination links
   keep every parameter as typed) is part of the key.
+
+Each entry carries the catalogue generation it was computed in (:mod:`procedures.generation`)
+and is read in the same cache round trip as the current generation: after any change of the
+catalogue, an older entry is never served again.
 
 Only what is the same for everyone is kept: no session, CSRF token or CSP nonce is part of a
 cached body (the page around the fragment is rendered per request). A request with a parameter
@@ -26,7 +28,7 @@ from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import get_language
 
-from .generation import generation
+from .generation import CATALOGUE
 
 # Entries also die with their generation; the timeout only bounds how long an unused one stays.
 TIMEOUT_SECONDS = 600
@@ -53,16 +55,25 @@ def answer_key(kind: str, request: HttpRequest, *, absolute: bool = False) -> st
         [where + request.path, get_language() or ""] + [f"{k}={v}" for k, v in sorted(items)]
     )
     digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
-    return f"procedures:search:{kind}:{generation()}:{digest}"
+    return f"procedures:search:{kind}:{digest}"
 
 
-def get(key: str | None) -> Any:
-    return None if key is None else cache.get(key)
+def lookup(key: str | None) -> tuple[Any, str]:
+    """The answer kept under ``key`` if it is current, and the catalogue generation now.
+
+    Entries carry the generation they were computed in; reading both in one cache round trip
+    is what keeps a hit cheap. Pass the generation returned here to :func:`put`: it is the one
+    the answer about to be computed starts from.
+    """
+    current, stored = CATALOGUE.current_and(key)
+    if stored is not None and stored[0] == current:
+        return stored[1], current
+    return None, current
 
 
-def put(key: str | None, value: Any) -> None:
+def put(key: str | None, made_in: str, value: Any) -> None:
     if key is not None:
-        cache.set(key, value, TIMEOUT_SECONDS)
+        cache.set(key, (made_in, value), TIMEOUT_SECONDS)
 
 
 class CachedAnswerMixin:
@@ -76,17 +87,17 @@ class CachedAnswerMixin:
 
     def list(self, request, *args, **kwargs):
         key = answer_key(self.cache_kind, request, absolute=True)
-        cached = get(key)
+        cached, made_in = lookup(key)
         if cached is not None:
             content_type, body = cached
             return HttpResponse(body, content_type=content_type)
-        request.search_cache_key = key
+        request.search_cache_entry = (key, made_in)
         return super().list(request, *args, **kwargs)
 
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)
-        key = getattr(request, "search_cache_key", None)
+        key, made_in = getattr(request, "search_cache_entry", (None, ""))
         if key is not None and response.status_code == 200 and hasattr(response, "render"):
             response.render()
-            put(key, (response["Content-Type"], response.content))
+            put(key, made_in, (response["Content-Type"], response.content))
         return response

@@ -49,10 +49,10 @@ def procedure_list(request: HttpRequest) -> HttpResponse:
 
     params = form.params()
     key = search_cache.answer_key("page", request)
-    results = search_cache.get(key)
+    results, made_in = search_cache.lookup(key)
     if results is None:
         results = _render_results(request, run_search(params))
-        search_cache.put(key, results)
+        search_cache.put(key, made_in, results)
     context.update(
         results_html=results["html"],  # a SafeString from render_to_string, pickled as one
         page_number=results["page_number"],
