@@ -146,7 +146,7 @@ def prepare_reader(sessions: int) -> tuple[str, list[str]]:
     for _n in range(sessions):
         session = import_module(settings.SESSION_ENGINE).SessionStore()
         session[SESSION_KEY] = str(citizen.user.pk)
-        session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+        session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[-1]
         session[HASH_SESSION_KEY] = citizen.user.get_session_auth_hash()
         session.save()
         keys.append(session.session_key)

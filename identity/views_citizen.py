@@ -25,7 +25,7 @@ from .models import AuditEvent
 
 logger = logging.getLogger("identity.citizen")
 
-MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
+MODEL_BACKEND = "identity.backends.PortalModelBackend"
 
 
 def _failed(request: HttpRequest, message: str, code: str, status: int) -> HttpResponse:

@@ -21,6 +21,7 @@ from portal.pagination import CheckedPageNumberPagination
 from .forms import FEE_CHOICES, ProcedureSearchForm
 from .models import Channel, Level, OnlineLevel, Procedure
 from .search import MAX_QUERY_LENGTH, search
+from .search_cache import CachedAnswerMixin
 from .serializers import (
     AGENCY_CODE,
     PROCEDURE_CODE,
@@ -125,8 +126,8 @@ SEARCH_PARAMETERS = [
     responses={200: ProcedureListSerializer(many=True), 400: ERROR_400, 404: ERROR_404},
     tags=["procedures"],
 )
-class ProcedureListView(ListAPIView):
-    """Catalogue search (tra cứu thủ tục hành chính)."""
+class ProcedureListView(CachedAnswerMixin, ListAPIView):
+    """Catalogue search (tra cứu thủ tục hành chính); successful answers are cached."""
 
     serializer_class = ProcedureListSerializer
     pagination_class = CataloguePagination

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.core.signals import request_finished, request_started
 from django.db.models.signals import post_delete, post_save
 
 
@@ -6,10 +7,22 @@ class ProceduresConfig(AppConfig):
     name = "procedures"
 
     def ready(self) -> None:
-        from .filter_options import options_changed
-        from .models import Agency, Sector
+        from . import generation
+        from .generation import catalogue_changed, options_changed
+        from .models import Agency, Procedure, ProcedureVersion, Sector
 
-        # The catalogue page's rendered filter lists follow every change of these tables.
-        for model in (Agency, Sector):
-            post_save.connect(options_changed, sender=model, dispatch_uid=f"options-{model}")
-            post_delete.connect(options_changed, sender=model, dispatch_uid=f"options-{model}-del")
+        # Cached search answers, results and filter lists follow every change of these tables
+        # (bulk writes move the generation themselves: procedures.generation).
+        receivers = {
+            Agency: options_changed,
+            Sector: options_changed,
+            Procedure: catalogue_changed,
+            ProcedureVersion: catalogue_changed,
+        }
+        for model, receiver in receivers.items():
+            uid = f"catalogue-{model.__name__}"
+            post_save.connect(receiver, sender=model, dispatch_uid=uid)
+            post_delete.connect(receiver, sender=model, dispatch_uid=f"{uid}-del")
+        # Each generation is read once per request (procedures.generation).
+        request_started.connect(generation.request_started, dispatch_uid="generation-start")
+        request_finished.connect(generation.request_finished, dispatch_uid="generation-end")

@@ -6,42 +6,27 @@ two queries, for HTML that changes only when a sector or an agency does. :class:
 keeps the rendered element per process, keyed by everything the HTML depends on: a generation
 number of the sector and agency tables, the language, the selected value and the attributes.
 
-The generation lives in the shared cache so that every web process sees a change made by any
-other (the importer, the admin): saving or deleting a :class:`Sector` or an :class:`Agency`
-gives it a new value (signals connected in :mod:`procedures.apps`), and the old HTML is
-never served again.
+The generation (:data:`procedures.generation.FILTER_OPTIONS`) is kept in the shared cache so
+that every web process sees a change made by any other (the importer, the admin): saving or
+deleting a :class:`Sector` or an :class:`Agency` moves it on, and the old HTML is never served
+again.
 """
 
 from __future__ import annotations
 
 import threading
-import uuid
 from collections import OrderedDict
 
 from django import forms
-from django.core.cache import cache
 from django.utils.translation import get_language
 
-GENERATION_KEY = "procedures:filter-options:generation"
+from .generation import FILTER_OPTIONS
+
 # A filtered page adds one entry per selected value and language; a few hundred are enough.
 MAX_RENDERED = 512
 
 _rendered: OrderedDict[tuple, str] = OrderedDict()
 _lock = threading.Lock()
-
-
-def generation() -> str:
-    """The current generation of the sector and agency tables (one cache read)."""
-    value = cache.get(GENERATION_KEY)
-    if value is None:
-        cache.add(GENERATION_KEY, uuid.uuid4().hex, timeout=None)
-        value = cache.get(GENERATION_KEY)
-    return value
-
-
-def options_changed(**_signal_kwargs) -> None:
-    """A sector or an agency was saved or deleted: every rendered list is out of date."""
-    cache.set(GENERATION_KEY, uuid.uuid4().hex, timeout=None)
 
 
 class CachedSelect(forms.Select):
@@ -53,7 +38,7 @@ class CachedSelect(forms.Select):
     def render(self, name, value, attrs=None, renderer=None):
         final_attrs = self.build_attrs(self.attrs, attrs)
         key = (
-            generation(),
+            FILTER_OPTIONS.current(),
             get_language(),
             name,
             tuple(self.format_value(value)),

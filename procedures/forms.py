@@ -34,6 +34,7 @@ class ProcedureSearchForm(forms.Form):
         label=_("Level"),
         choices=[("", _("All levels")), *Level.choices],
         required=False,
+        widget=CachedSelect,
         error_messages={"invalid_choice": _("Unknown level “%(value)s”.")},
     )
     agency = forms.ModelChoiceField(
@@ -49,12 +50,14 @@ class ProcedureSearchForm(forms.Form):
         label=_("Online service"),
         choices=[("", _("Any")), *OnlineLevel.choices],
         required=False,
+        widget=CachedSelect,
         error_messages={"invalid_choice": _("Unknown online level “%(value)s”.")},
     )
     fee = forms.ChoiceField(
         label=_("Fees"),
         choices=FEE_CHOICES,
         required=False,
+        widget=CachedSelect,
         error_messages={"invalid_choice": _("Unknown fee filter “%(value)s”.")},
     )
 

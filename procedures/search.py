@@ -26,6 +26,7 @@ from django.db import connection, transaction
 from django.db.models import Case, F, FloatField, Q, QuerySet, Value, When
 from django.db.models.functions import Least, Length
 
+from .generation import catalogue_changed
 from .models import Agency, Level, Procedure, SearchWord, Sector
 from .text import fold
 
@@ -203,4 +204,5 @@ def rebuild_vocabulary() -> int:
     SearchWord.objects.bulk_create(
         (SearchWord(word=word, frequency=n) for word, n in counts.items()), batch_size=2000
     )
+    catalogue_changed()  # typo corrections may now find other words
     return len(counts)

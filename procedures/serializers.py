@@ -7,11 +7,11 @@ view prefetches so a detail costs a fixed number of queries.
 
 from __future__ import annotations
 
-from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from .links import code_linker
 from .models import (
     Agency,
     Channel,
@@ -73,12 +73,7 @@ class ProcedureListSerializer(serializers.ModelSerializer):
     receives_at_commune = serializers.BooleanField(
         read_only=True, help_text="Dossiers may be filed at any commune of the city."
     )
-    url = serializers.HyperlinkedIdentityField(
-        view_name="api-procedure-detail",
-        lookup_field="national_code",
-        lookup_url_kwarg="code",
-        help_text="Absolute URL of this procedure in the API.",
-    )
+    url = serializers.SerializerMethodField(help_text="Absolute URL of this procedure in the API.")
     html_url = serializers.SerializerMethodField(
         help_text="Absolute URL of the procedure's page on the portal."
     )
@@ -101,10 +96,19 @@ class ProcedureListSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     @extend_schema_field(OpenApiTypes.URI)
+    def get_url(self, procedure: Procedure) -> str:
+        return self._link("api-procedure-detail", procedure)
+
+    @extend_schema_field(OpenApiTypes.URI)
     def get_html_url(self, procedure: Procedure) -> str:
-        path = reverse("procedures:detail", args=[procedure.national_code])
-        request = self.context.get("request")
-        return request.build_absolute_uri(path) if request is not None else path
+        return self._link("procedures:detail", procedure)
+
+    def _link(self, view_name: str, procedure: Procedure) -> str:
+        # Resolved once per serializer (a page of rows), formatted per row.
+        linkers = self.__dict__.setdefault("_linkers", {})
+        if view_name not in linkers:
+            linkers[view_name] = code_linker(view_name, self.context.get("request"))
+        return linkers[view_name](procedure.national_code)
 
 
 class VersionSerializer(serializers.ModelSerializer):

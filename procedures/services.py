@@ -12,6 +12,7 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from .generation import catalogue_changed
 from .models import Channel, Procedure, ProcedureVersion
 from .search import rebuild_vocabulary
 from .text import fold
@@ -84,6 +85,7 @@ def sync_listing(version_ids: Iterable[int]) -> int:
         procedures.append(version.procedure)
     Procedure.objects.bulk_update(procedures, LISTING_FIELDS + ["current_version"], batch_size=500)
     refresh_search_vectors([p.pk for p in procedures])
+    catalogue_changed()  # bulk writes send no signal
     return len(procedures)
 
 

@@ -13,14 +13,17 @@ from django.core.paginator import EmptyPage, Page, Paginator
 from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
+from . import search_cache
 from .api import PageWithTotalPaginator
 from .documents import LineKind
 from .eform_builder import classified_documents
 from .forms import ProcedureSearchForm
+from .links import code_linker
 from .models import Channel, DocumentSlot, Level, Procedure
-from .search import MAX_QUERY_LENGTH, run_search
+from .search import MAX_QUERY_LENGTH, SearchOutcome, run_search
 from .services import find_procedure
 
 PAGE_SIZE = 20
@@ -38,26 +41,45 @@ def procedure_list(request: HttpRequest) -> HttpResponse:
         # The box keeps what the citizen typed, cut to a size a browser shows comfortably.
         "q_display": raw_q[:MAX_QUERY_LENGTH],
         "q_title": _shorten(" ".join(raw_q.split()), 60),
-        "page_obj": None,
-        "page_range": [],
+        "page_number": 1,
         "has_filters": False,
     }
     if not form.is_valid():
         return render(request, "procedures/list.html", context, status=400)
 
     params = form.params()
-    outcome = run_search(params)
-    page_obj = _page(outcome.results, request.GET.get("page"))
+    key = search_cache.answer_key("page", request)
+    results, made_in = search_cache.lookup(key)
+    if results is None:
+        results = _render_results(request, run_search(params))
+        search_cache.put(key, made_in, results)
     context.update(
-        page_obj=page_obj,
-        corrected_q=outcome.corrected_q,
-        page_range=page_obj.paginator.get_elided_page_range(
-            page_obj.number, on_each_side=1, on_ends=1
-        ),
+        results_html=results["html"],  # a SafeString from render_to_string, pickled as one
+        page_number=results["page_number"],
         has_filters=any((params.sector, params.level, params.agency, params.online_level))
         or params.fee_free is not None,
     )
     return render(request, "procedures/list.html", context)
+
+
+def _render_results(request: HttpRequest, outcome: SearchOutcome) -> dict:
+    """The results fragment of one search (the same for every reader) and its page number."""
+    page_obj = _page(outcome.results, request.GET.get("page"))
+    detail_url = code_linker("procedures:detail")
+    for procedure in page_obj.object_list:
+        procedure.detail_url = detail_url(procedure.national_code)
+    html = render_to_string(
+        "procedures/_results.html",
+        {
+            "page_obj": page_obj,
+            "corrected_q": outcome.corrected_q,
+            "page_range": page_obj.paginator.get_elided_page_range(
+                page_obj.number, on_each_side=1, on_ends=1
+            ),
+        },
+        request=request,
+    )
+    return {"html": html, "page_number": page_obj.number}
 
 
 @dataclass

@@ -62,6 +62,18 @@ def django_db_setup(django_db_setup, django_db_blocker, catalogue_records):
         import_records(catalogue_records)
 
 
+@pytest.fixture(autouse=True)
+def fresh_catalogue_generation():
+    """Each test starts with a new catalogue generation (procedures.generation).
+
+    A test's catalogue changes are rolled back, but the search answers it cached in the shared
+    cache are not; a new generation makes them unreachable, as a change of the catalogue would.
+    """
+    from procedures.generation import catalogue_changed
+
+    catalogue_changed()
+
+
 @pytest.fixture
 def popular_subset(catalogue_records):
     """A small slice of the real catalogue for transactional tests."""

@@ -63,6 +63,7 @@ MIDDLEWARE = [
     "portal.input.RefuseNulInApiQueryMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "portal.session_refresh.SessionRefreshMiddleware",  # right after SessionMiddleware
     "portal.middleware.PortalLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -172,7 +173,8 @@ else:
 # --- Identity ------------------------------------------------------------------------------
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",  # counts failures and refuses locked accounts
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's ModelBackend, loading the citizen profile with the user (one query, not two).
+    "identity.backends.PortalModelBackend",
 ]
 LOGIN_URL = "/backoffice/login/"
 # Officials: lock after AXES_FAILURE_LIMIT failures for AXES_COOLOFF_MINUTES.
@@ -243,7 +245,11 @@ CLAMD_TIMEOUT_SECONDS = env_int("CLAMD_TIMEOUT_SECONDS", 30)
 # --- Security defaults (production tightens them) ------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 30 * 60)
-SESSION_SAVE_EVERY_REQUEST = True
+# Sessions are read from the shared cache and written through to the database. Idle sessions
+# end after SESSION_COOKIE_AGE; activity saves the session again at most once per
+# SESSION_REFRESH_SECONDS (portal.session_refresh), not on every request.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+SESSION_REFRESH_SECONDS = env_int("SESSION_REFRESH_SECONDS", 60)
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
