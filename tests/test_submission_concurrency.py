@@ -7,25 +7,19 @@ an empty database unless they load what they need, so each imports the marriage 
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import threading
 import time
-from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.db import connection, connections
 from django.utils import timezone
 
 from dossiers import services, tasks
 from dossiers.models import Dossier, DossierCounter, DossierFile, Status
 from tests.conftest import requires_postgres, requires_redis
-from tests.test_celery_worker import Worker, _database_url
 from tests.test_receipt_pdf import MARRIAGE, WARD, make_citizen, ready_draft
+from tests.worker_process import running_worker
 
-ROOT = Path(__file__).resolve().parent.parent
 SUBMISSIONS = 50
 
 pytestmark = [requires_postgres, pytest.mark.postgres]
@@ -136,43 +130,15 @@ def test_resent_submission_with_the_same_key_makes_one_dossier(marriage_procedur
 # --- a real worker renders the receipt ----------------------------------------------------------
 
 
-def _purge(queue: str) -> None:
-    from portal.celery import app
-
-    with app.connection_for_write() as conn:
-        conn.default_channel.queue_purge(queue)
-
-
 @pytest.fixture
-def documents_worker(request, tmp_path):
+def documents_worker(tmp_path):
     """A real ``celery worker`` consuming the ``documents`` queue, with private files in tmp."""
-    _purge("documents")
-    log_path = tmp_path / "worker.log"
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "portal.settings.test",
-        "DATABASE_URL": _database_url(),
-        "REDIS_URL": settings.REDIS_URL,
-        "PRIVATE_STORAGE_ROOT": str(tmp_path / "private"),
-        "PYTHONUNBUFFERED": "1",
-    }
-    command = [
-        sys.executable, "-m", "celery", "-A", "portal", "worker", "--pool", "solo",
-        "--concurrency", "1", "-Q", "documents", "--hostname", f"pytest-docs-{os.getpid()}@%h",
-        "--without-gossip", "--without-mingle", "--without-heartbeat", "--loglevel", "INFO",
-    ]  # fmt: skip
-    with log_path.open("w") as log:
-        process = subprocess.Popen(command, env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
-    worker = Worker(process, log_path)
-
-    def finish():
-        worker.stop()
-        print(f"--- celery worker log ({log_path}) ---\n{worker.log()}")
-
-    request.addfinalizer(finish)
-    worker.wait_until_ready()
-    worker.private_root = tmp_path / "private"
-    return worker
+    private = tmp_path / "private"
+    with running_worker(
+        tmp_path, "pytest-docs", ["documents"], PRIVATE_STORAGE_ROOT=str(private)
+    ) as worker:
+        worker.private_root = private
+        yield worker
 
 
 @requires_redis
