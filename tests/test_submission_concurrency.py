@@ -17,7 +17,8 @@ from django.utils import timezone
 from dossiers import services, tasks
 from dossiers.models import Dossier, DossierCounter, DossierFile, Status
 from tests.conftest import requires_postgres, requires_redis
-from tests.test_receipt_pdf import MARRIAGE, WARD, make_citizen, ready_draft
+from tests.factories import CitizenFactory
+from tests.test_receipt_pdf import MARRIAGE, WARD, ready_draft
 from tests.worker_process import running_worker
 
 SUBMISSIONS = 50
@@ -75,7 +76,10 @@ def test_fifty_concurrent_submissions_to_one_agency_get_consecutive_codes(
     marriage_procedure, enqueued
 ):
     assert connection.vendor == "postgresql"
-    people = [make_citizen(f"0790850{n:05d}", f"Người Nộp {n}") for n in range(SUBMISSIONS)]
+    people = [
+        CitizenFactory(id_number=f"0790850{n:05d}", full_name=f"Người Nộp {n}", with_contact=True)
+        for n in range(SUBMISSIONS)
+    ]
     drafts = [ready_draft(person) for person in people]
     assert {draft.receiving_agency.code for draft in drafts} == {WARD}
 
@@ -101,13 +105,13 @@ def test_fifty_concurrent_submissions_to_one_agency_get_consecutive_codes(
 
 @pytest.mark.django_db(transaction=True)
 def test_resent_submission_with_the_same_key_makes_one_dossier(marriage_procedure, enqueued):
-    citizen = make_citizen()
+    citizen = CitizenFactory(with_contact=True)
     draft = ready_draft(citizen)
     first = services.submit(draft, citizen, idempotency_key="once", consent=True)
     again = services.submit(draft, citizen, idempotency_key="once", consent=True)
     assert again.pk == first.pk and again.code == first.code
 
-    other = make_citizen("079190005678", "Trần Thị Bình")
+    other = CitizenFactory(id_number="079190005678", full_name="Trần Thị Bình", with_contact=True)
     other_draft = ready_draft(other)
 
     def resend(_index: int):
@@ -147,7 +151,7 @@ def documents_worker(tmp_path):
 def test_worker_renders_the_receipt_after_the_submission_commits(
     marriage_procedure, documents_worker
 ):
-    citizen = make_citizen()
+    citizen = CitizenFactory(with_contact=True)
     draft = ready_draft(citizen)
     dossier = services.submit(draft, citizen, idempotency_key="worker", consent=True)
     # submit() scheduled render_receipt.delay(code) with on_commit; it is now on the queue.
