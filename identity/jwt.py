@@ -19,6 +19,10 @@ from jose.exceptions import ExpiredSignatureError, JWTError
 ID_TOKEN_ALGORITHMS = ["RS256"]
 MACHINE_TOKEN_ALGORITHMS = ["HS256"]
 
+# python-jose checks ``aud``, ``iss``, ``exp`` and ``iat`` only when the claim is present: a token
+# that leaves one out would skip that check. Both kinds of token must carry all of them.
+REQUIRED_CLAIMS = {f"require_{claim}": True for claim in ("aud", "iss", "exp", "iat", "sub")}
+
 
 class TokenError(Exception):
     """A token that must not be trusted; the message says why (for logs, not for users)."""
@@ -67,14 +71,7 @@ def verify_id_token(
             audience=audience,
             issuer=issuer,
             access_token=access_token,
-            options={
-                "leeway": leeway,
-                "require_exp": True,
-                "require_iat": True,
-                "require_iss": True,
-                "require_aud": True,
-                "require_sub": True,
-            },
+            options={"leeway": leeway, **REQUIRED_CLAIMS},
         )
     except ExpiredSignatureError as exc:
         raise TokenExpired("the ID token has expired") from exc
@@ -122,12 +119,7 @@ def verify_machine_token(token: str, leeway: int = 5) -> dict[str, Any]:
             algorithms=MACHINE_TOKEN_ALGORITHMS,
             audience=settings.MACHINE_TOKEN_ISSUER,
             issuer=settings.MACHINE_TOKEN_ISSUER,
-            options={
-                "leeway": leeway,
-                "require_exp": True,
-                "require_iat": True,
-                "require_sub": True,
-            },
+            options={"leeway": leeway, **REQUIRED_CLAIMS},
         )
     except ExpiredSignatureError as exc:
         raise TokenExpired("the token has expired") from exc

@@ -3,6 +3,8 @@
 - ``CitizenFactory()`` is Nguyễn Văn An (079085001234, born 1985, VNeID level 2, a phone and a
   ward); pass any field to change it, e.g. ``CitizenFactory(id_number=…, assurance_level=1)``.
   The Django user comes along, named ``vneid-<ID number>`` as a real VNeID login names it.
+  Traits: ``with_contact`` (an e-mail and a street address, as on a receipt), ``first_login``
+  (no phone and no ward yet: the profile a citizen completes on the account page).
 - ``OfficialFactory(role=Role.RECEPTION, agency="H29.03")``: a back-office user with that staff
   role and a confirmed TOTP device (``official.device``); :func:`sign_in` gives a test client
   the session the login form leaves (password and code checked).
@@ -49,6 +51,10 @@ class UserFactory(DjangoModelFactory):
 class CitizenFactory(DjangoModelFactory):
     class Meta:
         model = Citizen
+
+    class Params:
+        with_contact = factory.Trait(email="an@example.vn", address="12 Lê Lợi")
+        first_login = factory.Trait(phone="", ward=None)
 
     id_number = "079085001234"
     user = factory.SubFactory(

@@ -20,10 +20,6 @@ pytestmark = pytest.mark.django_db
 ACCOUNT = "/account/"
 
 
-def make_citizen(**overrides) -> Citizen:
-    return CitizenFactory(**{"phone": "", "ward": None, **overrides})
-
-
 @pytest.fixture
 def english(client, settings):
     """Pages in English, so assertions do not depend on the Vietnamese catalogue."""
@@ -33,7 +29,7 @@ def english(client, settings):
 
 @pytest.fixture
 def citizen(english) -> Citizen:
-    citizen = make_citizen()
+    citizen = CitizenFactory(first_login=True)
     english.force_login(citizen.user)
     return citizen
 
@@ -97,7 +93,7 @@ def test_profile_shows_the_vneid_data_read_only(english, citizen):
 
 
 def test_level_1_profile_explains_how_to_upgrade(english):
-    citizen = make_citizen(assurance_level=1)
+    citizen = CitizenFactory(first_login=True, assurance_level=1)
     english.force_login(citizen.user)
     html = english.get(ACCOUNT).content.decode()
     assert "Level 1" in html
@@ -257,7 +253,7 @@ def test_detail_page_shows_the_vneid_level_needed(english):
 
 
 def test_detail_page_explains_the_upgrade_to_a_level_1_citizen(english):
-    citizen = make_citizen(assurance_level=1)
+    citizen = CitizenFactory(first_login=True, assurance_level=1)
     english.force_login(citizen.user)
     procedure = online_procedure()
     html = english.get(f"/procedures/{procedure.national_code}/").content.decode()

@@ -15,7 +15,7 @@ from django.test import Client
 from dossiers.models import Dossier, DossierDocument, DossierFile, Status, StoredDocument
 from identity.jwt import issue_machine_token
 from identity.machine import ensure_client
-from identity.models import Citizen, Role, StaffRole
+from identity.models import Role, StaffRole
 from procedures.models import Agency, Procedure
 from tests.factories import CitizenFactory
 from tests.fixtures.documents import pdf_bytes
@@ -36,23 +36,14 @@ def private_storage(settings, tmp_path):
     settings.PRIVATE_STORAGE_ROOT = tmp_path / "private"
 
 
-def make_citizen(id_number: str, name: str, *, level: int = 2) -> Citizen:
-    return CitizenFactory(
-        id_number=id_number,
-        full_name=name,
-        assurance_level=level,
-        ward=Agency.objects.get(code=WARD),
-    )
-
-
 @pytest.fixture
 def citizen():
-    return make_citizen("079085001234", "Nguyễn Văn An")
+    return CitizenFactory()
 
 
 @pytest.fixture
 def stranger():
-    return make_citizen("079190005678", "Trần Thị Bình")
+    return CitizenFactory(id_number="079190005678", full_name="Trần Thị Bình")
 
 
 def url(ref: str, action: str = "") -> str:
@@ -316,7 +307,7 @@ def test_reusing_a_document_that_is_not_in_my_store_is_refused(client, citizen):
 
 
 def test_a_level_one_account_cannot_start_a_level_two_procedure(client):
-    weak = make_citizen("079085009999", "Lê Văn Cường", level=1)
+    weak = CitizenFactory(id_number="079085009999", full_name="Lê Văn Cường", assurance_level=1)
     client.force_login(weak.user)
     response = client.post(API, {"procedure": PROCEDURE}, content_type="application/json")
     error = assert_error(response, 403)

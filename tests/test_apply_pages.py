@@ -12,7 +12,6 @@ from django.utils.html import escape
 from dossiers import services
 from dossiers.models import Dossier, DossierDocument, Status, StoredDocument
 from identity.citizens import assurance_problem
-from identity.models import Citizen
 from procedures.eform_builder import applicant_section, generated_schema
 from procedures.models import Agency, Procedure
 from tests.factories import CitizenFactory
@@ -23,19 +22,9 @@ MARRIAGE = "1.000894"  # commune procedure, level 2, online
 HOME_WARD = "H29.26743"
 
 
-def make_citizen(id_number="079085001234", name="Nguyễn Văn An", level=2, **extra) -> Citizen:
-    return CitizenFactory(
-        id_number=id_number,
-        full_name=name,
-        assurance_level=level,
-        ward=Agency.objects.get(code=HOME_WARD),
-        **extra,
-    )
-
-
 @pytest.fixture
 def citizen():
-    return make_citizen()
+    return CitizenFactory()
 
 
 @pytest.fixture
@@ -129,7 +118,7 @@ def test_official_gets_a_403_page(client):
 
 
 def test_level_one_citizen_is_refused_with_an_explanation_and_no_draft(client):
-    weak = make_citizen(level=1)
+    weak = CitizenFactory(assurance_level=1)
     procedure = Procedure.objects.get(national_code=MARRIAGE)
     client.force_login(weak.user)
     for method in (client.get, client.post):
@@ -370,7 +359,7 @@ def test_commune_procedure_lets_the_citizen_choose_where_to_file(browser, citize
 
 def test_another_citizen_gets_404_on_the_draft(client, citizen):
     dossier = draft_with(citizen)
-    stranger = make_citizen(id_number="079090001235", name="Trần Thị Bình")
+    stranger = CitizenFactory(id_number="079090001235", full_name="Trần Thị Bình")
     client.force_login(stranger.user)
     for url in (
         f"/dossiers/drafts/{dossier.public_id}/",
@@ -391,7 +380,7 @@ def test_my_dossiers_lists_drafts_and_submitted_dossiers(browser, citizen):
     attach_all_required(submitted, citizen)
     submitted = services.submit(submitted, citizen, idempotency_key="k-list", consent=True)
     draft = draft_with(citizen, procedure="1.001193")
-    stranger_draft = draft_with(make_citizen(id_number="079090001235", name="Trần Thị Bình"))
+    stranger_draft = draft_with(CitizenFactory(id_number="079090001235", full_name="Trần Thị Bình"))
 
     text = browser.get("/dossiers/").content.decode()
     assert f'href="/dossiers/{submitted.code}/"' in text

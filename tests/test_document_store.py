@@ -5,13 +5,12 @@ from __future__ import annotations
 import hashlib
 import re
 import uuid
-from pathlib import Path
 
 import pytest
 
 from dossiers import services, uploads
 from dossiers.models import DossierDocument, Status, StoredDocument
-from procedures.models import Procedure
+from tests.fixtures import upload_setup
 from tests.fixtures.documents import (
     exe_bytes,
     make_citizen,
@@ -20,6 +19,7 @@ from tests.fixtures.documents import (
     png_bytes,
     upload,
 )
+from tests.fixtures.upload_setup import draft, files_in
 
 pytestmark = pytest.mark.django_db
 
@@ -28,11 +28,8 @@ WITH_CASES = "1.000020"
 ANY = {"accept": ["pdf", "jpeg", "png"], "max_size_mb": 10, "title": "Căn cước công dân"}
 
 
-@pytest.fixture(autouse=True)
-def private_root(settings, tmp_path) -> Path:
-    root = tmp_path / "private"
-    settings.PRIVATE_STORAGE_ROOT = root
-    return root
+# Shared (tests/fixtures/upload_setup.py): private storage per test.
+private_root = upload_setup.private_root
 
 
 @pytest.fixture
@@ -51,18 +48,6 @@ def citizen(english):
 @pytest.fixture
 def other():
     return make_citizen(full_name="Trần Thị Bình")
-
-
-def files_in(root: Path) -> list[Path]:
-    return [path for path in root.rglob("*") if path.is_file()] if root.exists() else []
-
-
-def draft(citizen, code=PLAIN, case=None):
-    dossier = services.start_draft(citizen, Procedure.objects.get(national_code=code))
-    if case:
-        services.save_draft(dossier, citizen, {"request": {"case": case, "request": "Xin cấp"}})
-        dossier.refresh_from_db()
-    return dossier
 
 
 def step_url(dossier) -> str:

@@ -11,7 +11,7 @@ from django.test import Client, RequestFactory
 from dossiers import services, views_tracking
 from dossiers.models import Dossier
 from procedures.models import Procedure
-from tests.test_receipt_pdf import make_citizen
+from tests.factories import CitizenFactory
 from tests.test_tracking import UNKNOWN_CODES, fresh_ip
 
 pytestmark = pytest.mark.django_db
@@ -52,7 +52,7 @@ def test_csrf_failure_never_links_back_to_another_site():
 
 
 def test_an_expired_form_changes_nothing_saved():
-    citizen = make_citizen()
+    citizen = CitizenFactory(with_contact=True)
     draft = services.start_draft(citizen, Procedure.objects.get(national_code=MARRIAGE))
     saved = dict(draft.form_data)
     section = draft.form_schema["sections"][0]["id"]

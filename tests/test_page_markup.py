@@ -12,7 +12,8 @@ from django.test import Client
 from dossiers import services
 from dossiers.models import DossierEvent
 from procedures.models import Procedure
-from tests.test_receipt_pdf import make_citizen, submitted
+from tests.factories import CitizenFactory
+from tests.test_receipt_pdf import submitted
 
 pytestmark = pytest.mark.django_db
 
@@ -51,7 +52,7 @@ def dangling_references(html: str) -> list[tuple[str, str, str]]:
 def journey_pages(client: Client) -> list[tuple[str, object]]:
     """(name, response) for each page of the filing journey, as the owner of a draft and of a
     submitted dossier sees it; a few are also shown with their error messages."""
-    citizen = make_citizen()
+    citizen = CitizenFactory(with_contact=True)
     client.force_login(citizen.user)
     dossier = submitted(citizen)
     draft = services.start_draft(citizen, Procedure.objects.get(national_code=MARRIAGE))
@@ -101,7 +102,7 @@ def test_the_lookup_help_text_is_the_element_its_input_names(client):
 
 
 def test_the_menu_has_no_api_documentation_but_the_footer_keeps_it(client):
-    citizen = make_citizen()
+    citizen = CitizenFactory(with_contact=True)
     client.force_login(citizen.user)
     html = client.get("/").content.decode()
     menu = html[html.index('<nav class="site-nav"') : html.index("</nav>", html.index("site-nav"))]
@@ -112,7 +113,7 @@ def test_the_menu_has_no_api_documentation_but_the_footer_keeps_it(client):
 
 
 def test_the_timeline_shows_no_empty_note(client):
-    citizen = make_citizen()
+    citizen = CitizenFactory(with_contact=True)
     client.force_login(citizen.user)
     dossier = submitted(citizen)
     DossierEvent.objects.filter(dossier=dossier).update(note="")

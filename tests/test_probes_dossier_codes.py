@@ -24,7 +24,8 @@ from django.utils import timezone
 from dossiers import codes, services
 from dossiers.models import DossierCounter, Status
 from procedures.models import Agency
-from tests.test_receipt_pdf import WARD, make_citizen, ready_draft
+from tests.factories import CitizenFactory
+from tests.test_receipt_pdf import WARD, ready_draft
 
 pytestmark = pytest.mark.django_db
 
@@ -36,7 +37,7 @@ IS_SQLITE = settings.DATABASES["default"]["ENGINE"].endswith("sqlite3")
 
 @pytest.fixture
 def citizen():
-    return make_citizen()
+    return CitizenFactory(with_contact=True)
 
 
 @pytest.fixture

@@ -8,7 +8,8 @@ import pytest
 from dossiers import services
 from dossiers.models import Dossier, DossierDocument, Status, StoredDocument
 from procedures.models import Agency, Procedure
-from tests.test_receipt_pdf import make_citizen, ready_draft
+from tests.factories import CitizenFactory
+from tests.test_receipt_pdf import ready_draft
 
 pytestmark = pytest.mark.django_db
 
@@ -18,7 +19,7 @@ REMOVE_RESIDENCE = "1.003197"  # filed at any commune; one required and one opti
 
 @pytest.fixture
 def citizen():
-    return make_citizen()
+    return CitizenFactory(with_contact=True)
 
 
 def store(citizen, name: str) -> StoredDocument:
@@ -44,7 +45,7 @@ def test_a_procedure_of_one_agency_cannot_be_sent_to_another(citizen):
 
 def test_a_dossier_without_a_receiving_agency_is_not_submitted():
     """A citizen without a ward has to choose where to file a commune procedure."""
-    homeless = make_citizen(ward=None)
+    homeless = CitizenFactory(with_contact=True, ward=None)
     draft = ready_draft(homeless)
     assert draft.receiving_agency is None
     with pytest.raises(services.DossierError) as refused:

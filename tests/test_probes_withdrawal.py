@@ -11,7 +11,8 @@ import pytest
 
 from dossiers import services
 from dossiers.models import Dossier, DossierEvent, Status
-from tests.test_receipt_pdf import make_citizen, submitted
+from tests.factories import CitizenFactory
+from tests.test_receipt_pdf import submitted
 
 pytestmark = pytest.mark.django_db
 
@@ -22,7 +23,7 @@ EVERY_STATUS = [pytest.param(code, id=f"status-{code}") for code in range(1, 11)
 
 @pytest.fixture
 def citizen():
-    return make_citizen()
+    return CitizenFactory(with_contact=True)
 
 
 @pytest.fixture

@@ -17,7 +17,8 @@ from procedures.filter_options import CachedSelect
 from procedures.forms import ProcedureSearchForm
 from procedures.generation import FILTER_OPTIONS
 from procedures.models import Agency, Sector
-from tests.test_receipt_pdf import make_citizen, submitted
+from tests.factories import CitizenFactory
+from tests.test_receipt_pdf import submitted
 
 pytestmark = pytest.mark.django_db
 
@@ -30,7 +31,7 @@ SIGNED_IN = 1
 
 @pytest.fixture
 def owner(client):
-    citizen = make_citizen()
+    citizen = CitizenFactory(with_contact=True)
     dossier = submitted(citizen)
     # Marriage asks for no upload since its slots were classified: give the dossier documents
     # of its own, so a per-document query would show in the counts.

@@ -6,7 +6,6 @@ named is a typo nobody sees; these tests compare what each process would really 
 
 from __future__ import annotations
 
-import os
 import re
 import shlex
 import subprocess
@@ -20,6 +19,7 @@ from portal.celery import app
 from portal.queues import DEFAULT_QUEUE, QUEUE_NAMES, QUEUES, parse_names, task_routes
 from portal.worker import celery_command
 from tests.conftest import requires_redis
+from tests.worker_process import running_worker
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -105,20 +105,8 @@ def test_the_entry_point_refuses_an_unknown_queue_before_starting_celery():
 @requires_redis
 @pytest.mark.redis
 def test_the_entry_point_starts_a_worker_on_every_named_queue(tmp_path):
-    from tests.test_celery_worker import Worker
-
-    log_path = tmp_path / "worker.log"
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "portal.settings.test", "PYTHONUNBUFFERED": "1"}
-    command = [sys.executable, "-m", "portal.worker", "--pool=solo", "--loglevel=INFO"]
-    command += ["--without-gossip", "--without-mingle", "--without-heartbeat"]
-    command.append(f"--hostname=queues-{os.getpid()}@%h")
-    with log_path.open("w") as log:
-        process = subprocess.Popen(command, env=env, cwd=ROOT, stdout=log, stderr=log)
-    worker = Worker(process, log_path)
-    try:
-        worker.wait_until_ready()
-    finally:
-        worker.stop()
+    with running_worker(tmp_path, "queues") as worker:
+        pass
     banner = worker.log().partition("[tasks]")[0]
     # Celery lists the queues it consumes in its start-up banner, sorted by name.
     assert re.findall(r"\.> (\w+)\s+exchange=", banner) == sorted(QUEUE_NAMES)

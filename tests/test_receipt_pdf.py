@@ -17,8 +17,6 @@ from django.contrib.auth import get_user_model
 from dossiers import pdf
 from dossiers.models import DossierFile, Status
 from dossiers.tasks import receipt_context, render_receipt
-from identity.models import Citizen
-from procedures.models import Agency
 from tests.factories import CitizenFactory, DossierFactory
 
 pytestmark = pytest.mark.django_db
@@ -28,16 +26,6 @@ WARD = "H29.26743"  # Phường Bến Thành
 
 
 # --- helpers (also used by test_tracking and test_submission_concurrency) ----------------------
-
-
-def make_citizen(id_number: str = "079085001234", name: str = "Nguyễn Văn An", **extra) -> Citizen:
-    values = {
-        "email": "an@example.vn",
-        "address": "12 Lê Lợi",
-        "ward": Agency.objects.get(code=WARD),
-        **extra,
-    }
-    return CitizenFactory(id_number=id_number, full_name=name, **values)
 
 
 def ready_draft(citizen, applicant: dict | None = None, request_text: str = "Đăng ký kết hôn"):
@@ -152,7 +140,7 @@ def private_storage(settings, tmp_path):
 
 @pytest.fixture
 def citizen():
-    return make_citizen()
+    return CitizenFactory(with_contact=True)
 
 
 # --- the task -----------------------------------------------------------------------------------
@@ -362,7 +350,7 @@ def test_receipt_download_is_for_the_owner_only(client, citizen):
     assert "no-store" in response["Cache-Control"]
     assert b"data-receipt" in client.get(f"/dossiers/{dossier.code}/").content
 
-    other = make_citizen("079090001111", "Trần Thị Bình")
+    other = CitizenFactory(id_number="079090001111", full_name="Trần Thị Bình", with_contact=True)
     client.force_login(other.user)
     assert client.get(url).status_code == 404
 

@@ -15,7 +15,8 @@ from procedures import search_cache
 from procedures.generation import CATALOGUE, FILTER_OPTIONS, catalogue_changed
 from procedures.models import Agency, Procedure, ProcedureVersion
 from procedures.services import new_draft_from, publish_version
-from tests.test_receipt_pdf import make_citizen, submitted
+from tests.factories import CitizenFactory
+from tests.test_receipt_pdf import submitted
 
 pytestmark = pytest.mark.django_db
 
@@ -145,13 +146,13 @@ def test_errors_are_not_cached(client):
 
 def test_a_citizens_dossier_is_never_served_to_another_user(client):
     """Dossier answers are per person: after the owner reads one, another citizen gets 404."""
-    owner = make_citizen()
+    owner = CitizenFactory(with_contact=True)
     dossier = submitted(owner)
     client.force_login(owner.user)
     assert client.get(f"/api/v1/dossiers/{dossier.code}/").status_code == 200
     assert client.get(f"/dossiers/{dossier.code}/").status_code == 200
 
-    other = make_citizen("079085004321", "Trần Thị Bình")
+    other = CitizenFactory(with_contact=True, id_number="079085004321", full_name="Trần Thị Bình")
     client.force_login(other.user)
     api = client.get(f"/api/v1/dossiers/{dossier.code}/")
     assert api.status_code == 404

@@ -18,7 +18,7 @@ from django.test.utils import CaptureQueriesContext
 
 from portal.session_refresh import REFRESHED_AT
 from tests.conftest import requires_redis
-from tests.test_receipt_pdf import make_citizen
+from tests.factories import CitizenFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -27,7 +27,7 @@ COOKIE = settings.SESSION_COOKIE_NAME
 
 @pytest.fixture
 def signed_in(client):
-    citizen = make_citizen()
+    citizen = CitizenFactory(with_contact=True)
     client.force_login(citizen.user)
     return client
 

@@ -7,25 +7,20 @@ an empty database unless they load what they need, so each imports the marriage 
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import threading
 import time
-from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.db import connection, connections
 from django.utils import timezone
 
 from dossiers import services, tasks
 from dossiers.models import Dossier, DossierCounter, DossierFile, Status
 from tests.conftest import requires_postgres, requires_redis
-from tests.test_celery_worker import Worker, _database_url
-from tests.test_receipt_pdf import MARRIAGE, WARD, make_citizen, ready_draft
+from tests.factories import CitizenFactory
+from tests.test_receipt_pdf import MARRIAGE, WARD, ready_draft
+from tests.worker_process import running_worker
 
-ROOT = Path(__file__).resolve().parent.parent
 SUBMISSIONS = 50
 
 pytestmark = [requires_postgres, pytest.mark.postgres]
@@ -81,7 +76,10 @@ def test_fifty_concurrent_submissions_to_one_agency_get_consecutive_codes(
     marriage_procedure, enqueued
 ):
     assert connection.vendor == "postgresql"
-    people = [make_citizen(f"0790850{n:05d}", f"Người Nộp {n}") for n in range(SUBMISSIONS)]
+    people = [
+        CitizenFactory(id_number=f"0790850{n:05d}", full_name=f"Người Nộp {n}", with_contact=True)
+        for n in range(SUBMISSIONS)
+    ]
     drafts = [ready_draft(person) for person in people]
     assert {draft.receiving_agency.code for draft in drafts} == {WARD}
 
@@ -107,13 +105,13 @@ def test_fifty_concurrent_submissions_to_one_agency_get_consecutive_codes(
 
 @pytest.mark.django_db(transaction=True)
 def test_resent_submission_with_the_same_key_makes_one_dossier(marriage_procedure, enqueued):
-    citizen = make_citizen()
+    citizen = CitizenFactory(with_contact=True)
     draft = ready_draft(citizen)
     first = services.submit(draft, citizen, idempotency_key="once", consent=True)
     again = services.submit(draft, citizen, idempotency_key="once", consent=True)
     assert again.pk == first.pk and again.code == first.code
 
-    other = make_citizen("079190005678", "Trần Thị Bình")
+    other = CitizenFactory(id_number="079190005678", full_name="Trần Thị Bình", with_contact=True)
     other_draft = ready_draft(other)
 
     def resend(_index: int):
@@ -136,43 +134,15 @@ def test_resent_submission_with_the_same_key_makes_one_dossier(marriage_procedur
 # --- a real worker renders the receipt ----------------------------------------------------------
 
 
-def _purge(queue: str) -> None:
-    from portal.celery import app
-
-    with app.connection_for_write() as conn:
-        conn.default_channel.queue_purge(queue)
-
-
 @pytest.fixture
-def documents_worker(request, tmp_path):
+def documents_worker(tmp_path):
     """A real ``celery worker`` consuming the ``documents`` queue, with private files in tmp."""
-    _purge("documents")
-    log_path = tmp_path / "worker.log"
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "portal.settings.test",
-        "DATABASE_URL": _database_url(),
-        "REDIS_URL": settings.REDIS_URL,
-        "PRIVATE_STORAGE_ROOT": str(tmp_path / "private"),
-        "PYTHONUNBUFFERED": "1",
-    }
-    command = [
-        sys.executable, "-m", "celery", "-A", "portal", "worker", "--pool", "solo",
-        "--concurrency", "1", "-Q", "documents", "--hostname", f"pytest-docs-{os.getpid()}@%h",
-        "--without-gossip", "--without-mingle", "--without-heartbeat", "--loglevel", "INFO",
-    ]  # fmt: skip
-    with log_path.open("w") as log:
-        process = subprocess.Popen(command, env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
-    worker = Worker(process, log_path)
-
-    def finish():
-        worker.stop()
-        print(f"--- celery worker log ({log_path}) ---\n{worker.log()}")
-
-    request.addfinalizer(finish)
-    worker.wait_until_ready()
-    worker.private_root = tmp_path / "private"
-    return worker
+    private = tmp_path / "private"
+    with running_worker(
+        tmp_path, "pytest-docs", ["documents"], PRIVATE_STORAGE_ROOT=str(private)
+    ) as worker:
+        worker.private_root = private
+        yield worker
 
 
 @requires_redis
@@ -181,7 +151,7 @@ def documents_worker(request, tmp_path):
 def test_worker_renders_the_receipt_after_the_submission_commits(
     marriage_procedure, documents_worker
 ):
-    citizen = make_citizen()
+    citizen = CitizenFactory(with_contact=True)
     draft = ready_draft(citizen)
     dossier = services.submit(draft, citizen, idempotency_key="worker", consent=True)
     # submit() scheduled render_receipt.delay(code) with on_commit; it is now on the queue.

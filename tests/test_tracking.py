@@ -11,14 +11,15 @@ from django.test import Client
 
 from dossiers import services, views_tracking
 from dossiers.models import Dossier, DossierDocument, DossierEvent, Status, StoredDocument
-from tests.test_receipt_pdf import make_citizen, submitted
+from tests.factories import CitizenFactory
+from tests.test_receipt_pdf import submitted
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def citizen():
-    return make_citizen()
+    return CitizenFactory(with_contact=True)
 
 
 @pytest.fixture
@@ -93,7 +94,7 @@ def test_nobody_but_the_owner_sees_the_page_even_knowing_the_code(client, dossie
     assert anonymous.status_code == 302
     assert anonymous["Location"].startswith("/auth/vneid/login/?next=")
 
-    other = make_citizen("079090001111", "Trần Thị Bình")
+    other = CitizenFactory(id_number="079090001111", full_name="Trần Thị Bình", with_contact=True)
     client.force_login(other.user)
     assert client.get(url).status_code == 404
     assert client.get(f"{url}receipt.pdf").status_code == 404

@@ -11,7 +11,8 @@ import pytest
 
 from dossiers import services, uploads
 from dossiers.models import DossierDocument, Status, StoredDocument
-from procedures.models import Agency, Procedure
+from procedures.models import Agency
+from tests.fixtures import upload_setup
 from tests.fixtures.documents import (
     exe_bytes,
     jpeg_bytes,
@@ -21,6 +22,7 @@ from tests.fixtures.documents import (
     png_bytes,
     upload,
 )
+from tests.fixtures.upload_setup import draft, files_in
 
 pytestmark = pytest.mark.django_db
 
@@ -30,11 +32,8 @@ PLAIN = "1.001766"  # generated form (no detailed JSON), no cases
 WITH_CASES = "1.000020"  # two cases, each with its own documents
 
 
-@pytest.fixture(autouse=True)
-def private_root(settings, tmp_path) -> Path:
-    root = tmp_path / "private"
-    settings.PRIVATE_STORAGE_ROOT = root
-    return root
+# Shared (tests/fixtures/upload_setup.py): private storage per test.
+private_root = upload_setup.private_root
 
 
 @pytest.fixture
@@ -45,18 +44,6 @@ def citizen():
 @pytest.fixture
 def other():
     return make_citizen(full_name="Trần Thị Bình")
-
-
-def files_in(root: Path) -> list[Path]:
-    return [path for path in root.rglob("*") if path.is_file()] if root.exists() else []
-
-
-def draft(citizen, code=PLAIN, case=None):
-    dossier = services.start_draft(citizen, Procedure.objects.get(national_code=code))
-    if case:
-        services.save_draft(dossier, citizen, {"request": {"case": case, "request": "Xin cấp"}})
-        dossier.refresh_from_db()
-    return dossier
 
 
 def first_slot(dossier) -> str:
