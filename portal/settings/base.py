@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "portal",
     "procedures",
     "dossiers",
+    "workflow",
     "payments",
     "identity",
     "backoffice",
@@ -241,6 +242,10 @@ UPLOAD_IMAGE_MAX_PIXELS = env_int("UPLOAD_IMAGE_MAX_PIXELS", 50_000_000)
 UPLOAD_ANTIVIRUS = env("UPLOAD_ANTIVIRUS", "")
 CLAMD_ADDRESS = env("CLAMD_ADDRESS", "127.0.0.1:3310")
 CLAMD_TIMEOUT_SECONDS = env_int("CLAMD_TIMEOUT_SECONDS", 30)
+
+# Default working time of agencies without their own row (workflow.calendar, DOMAIN.md §4).
+WORKING_HOURS = env("WORKING_HOURS", "07:00-11:30,13:30-17:00")
+WORKING_WEEKDAYS = env("WORKING_WEEKDAYS", "12345")  # ISO digits, 1 = Monday
 
 # --- Security defaults (production tightens them) ------------------------------------------
 SESSION_COOKIE_HTTPONLY = True

@@ -1,0 +1,1 @@
+"""Department workflows: templates, routing, step deadlines and the working-time calendar."""
