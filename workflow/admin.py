@@ -80,7 +80,7 @@ class WorkflowTemplateAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(step_total=Count("steps"))
 
-    @admin.display(description=_("steps"), ordering="step_total")
+    @admin.display(description=_("number of steps"), ordering="step_total")
     def step_count(self, obj) -> int:
         return obj.step_total
 
