@@ -1,8 +1,19 @@
-"""Administration of working time: the yearly swaps and agencies' own office hours."""
+"""Administration of working time (the yearly swaps, agencies' office hours) and of the
+department workflow templates with their steps and the procedure versions that use them."""
 
 from django.contrib import admin
+from django.db.models import Count
+from django.forms.models import BaseInlineFormSet
+from django.utils.translation import gettext_lazy as _
 
-from .models import CalendarOverride, WorkingHours
+from .models import (
+    CalendarOverride,
+    ProcedureWorkflow,
+    WorkflowStep,
+    WorkflowTemplate,
+    WorkingHours,
+    validate_shares,
+)
 
 
 @admin.register(CalendarOverride)
@@ -25,3 +36,58 @@ class WorkingHoursAdmin(admin.ModelAdmin):
     ]
     search_fields = ["agency__code", "agency__name"]
     autocomplete_fields = ["agency"]
+
+
+class StepFormSet(BaseInlineFormSet):
+    """The steps saved together must share the whole duration: refused before anything is saved."""
+
+    def clean(self) -> None:
+        super().clean()
+        if any(self.errors):
+            return  # each form's own errors come first
+        shares = [
+            form.cleaned_data["share"]
+            for form in self.forms
+            if form.cleaned_data and not form.cleaned_data.get("DELETE")
+        ]
+        validate_shares(shares)
+
+
+class WorkflowStepInline(admin.TabularInline):
+    model = WorkflowStep
+    formset = StepFormSet
+    extra = 0
+    min_num = 1
+    fields = ["order", "name", "role", "department", "agency", "share", "consulted_agency"]
+    autocomplete_fields = ["agency", "consulted_agency"]
+
+
+class ProcedureWorkflowInline(admin.TabularInline):
+    model = ProcedureWorkflow
+    extra = 0
+    raw_id_fields = ["version"]
+    verbose_name_plural = _("procedure versions using this template")
+
+
+@admin.register(WorkflowTemplate)
+class WorkflowTemplateAdmin(admin.ModelAdmin):
+    list_display = ["name", "code", "default_for", "active", "step_count"]
+    list_filter = ["active", "default_for"]
+    search_fields = ["name", "code"]
+    prepopulated_fields = {"code": ["name"]}
+    inlines = [WorkflowStepInline, ProcedureWorkflowInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(step_total=Count("steps"))
+
+    @admin.display(description=_("number of steps"), ordering="step_total")
+    def step_count(self, obj) -> int:
+        return obj.step_total
+
+
+@admin.register(ProcedureWorkflow)
+class ProcedureWorkflowAdmin(admin.ModelAdmin):
+    list_display = ["version", "template"]
+    list_select_related = ["version__procedure", "template"]
+    search_fields = ["version__procedure__national_code", "version__name", "template__name"]
+    autocomplete_fields = ["version", "template"]

@@ -1,6 +1,7 @@
-"""Configuration of working time: the government's yearly swaps and each agency's office hours.
+"""Configuration of working time and of department workflows (templates and their steps).
 
-The rules that use these rows live in :mod:`workflow.calendar`; nothing here computes a deadline.
+The rules that use these rows live in :mod:`workflow.calendar` and :mod:`workflow.templates`;
+nothing here computes a deadline.
 """
 
 from __future__ import annotations
@@ -8,9 +9,11 @@ from __future__ import annotations
 import re
 
 from django.core.exceptions import ValidationError
-from django.core.validators import RegexValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+from identity.models import Role
 
 
 class CalendarOverride(models.Model):
@@ -92,3 +95,186 @@ class WorkingHours(models.Model):
 
     def weekday_set(self) -> frozenset[int]:
         return frozenset(int(c) for c in self.weekdays)
+
+
+class AuthorityTier(models.TextChoices):
+    """Which kind of body handles a procedure, for choosing its default workflow template.
+
+    The catalogue's authority level says who decides (xã / tỉnh / bộ); in the city the
+    commune, a department of the city (sở) or a branch of a central ministry (ngành dọc:
+    police, tax, customs, the State Bank, the court) handles the dossier.
+    """
+
+    COMMUNE = "commune", _("Commune (Ủy ban nhân dân cấp xã)")
+    PROVINCE = "province", _("City department (sở, ngành)")
+    VERTICAL = "vertical", _("Vertical agency (ngành dọc)")
+    FALLBACK = "fallback", _("Any other procedure")
+
+
+class WorkflowTemplate(models.Model):
+    """Quy trình nội bộ: the ordered steps a dossier of a procedure goes through after reception.
+
+    A template is the default of at most one authority tier, or attached to procedure versions
+    (:class:`ProcedureWorkflow`). Step shares add up to 100 (:func:`validate_shares`).
+    """
+
+    code = models.SlugField(_("code"), max_length=60, unique=True)
+    name = models.CharField(_("name"), max_length=255)
+    default_for = models.CharField(
+        _("default for"),
+        max_length=10,
+        choices=AuthorityTier.choices,
+        blank=True,
+        help_text=_(
+            "Used for every procedure of this kind that has no workflow of its own. "
+            "Each kind has at most one default."
+        ),
+    )
+    active = models.BooleanField(
+        _("active"),
+        default=True,
+        help_text=_("An inactive template is not given to new dossiers."),
+    )
+    description = models.TextField(_("description"), blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("workflow template")
+        verbose_name_plural = _("workflow templates")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["default_for"],
+                condition=~models.Q(default_for=""),
+                name="one_default_workflow_per_tier",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def validate_steps(self) -> None:
+        """Refuse a saved template whose steps do not share the whole duration.
+
+        Not part of ``clean()``: the admin saves the template before its step inline, so the
+        rule is checked there on the submitted steps (``workflow.admin.StepFormSet``), which
+        also lets an administrator repair a broken template.
+        """
+        validate_shares([step.share for step in self.steps.all()])
+
+
+def validate_shares(shares: list[int]) -> None:
+    """Refuse step shares that do not make up the whole duration (100 %)."""
+    if not shares:
+        raise ValidationError(_("A workflow needs at least one step."))
+    total = sum(shares)
+    if total != 100:
+        raise ValidationError(
+            _("The steps' shares of the duration add up to %(total)s%%; they must make 100%%.")
+            % {"total": total}
+        )
+
+
+# The roles that handle a dossier's steps (administrators configure, they do not process).
+STEP_ROLES = [
+    (role.value, role.label)
+    for role in (Role.RECEPTION, Role.SPECIALIST, Role.DIVISION_HEAD, Role.LEADER)
+]
+
+
+class WorkflowStep(models.Model):
+    """Bước xử lý: one step of a template, its handler and its share of the total duration."""
+
+    class Department(models.TextChoices):
+        RECEIVING_AGENCY = "receiving_agency", _("The receiving agency itself")
+        LEAD_DIVISION = "lead_division", _("The receiving agency's lead division")
+        FIXED = "fixed", _("A fixed agency or division")
+
+    template = models.ForeignKey(
+        WorkflowTemplate,
+        on_delete=models.CASCADE,
+        related_name="steps",
+        verbose_name=_("workflow template"),
+    )
+    order = models.PositiveSmallIntegerField(_("order"))
+    name = models.CharField(_("name"), max_length=255)
+    role = models.CharField(_("handled by"), max_length=16, choices=STEP_ROLES)
+    department = models.CharField(
+        _("department"),
+        max_length=16,
+        choices=Department.choices,
+        default=Department.LEAD_DIVISION,
+        help_text=_("The receiving agency and its lead division are found when routing."),
+    )
+    agency = models.ForeignKey(
+        "procedures.Agency",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("fixed agency"),
+        help_text=_("Only for a fixed department."),
+    )
+    share = models.PositiveSmallIntegerField(
+        _("share of the duration (%)"),
+        validators=[MinValueValidator(1), MaxValueValidator(100)],
+    )
+    consulted_agency = models.ForeignKey(
+        "procedures.Agency",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("consulted agency (liên thông)"),
+        help_text=_(
+            "Asked in parallel during this step; the step waits for its answer before moving on."
+        ),
+    )
+
+    class Meta:
+        ordering = ["template", "order"]
+        verbose_name = _("workflow step")
+        verbose_name_plural = _("workflow steps")
+        constraints = [
+            models.UniqueConstraint(fields=["template", "order"], name="unique_workflow_step_order")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.order}. {self.name}"
+
+    def clean(self) -> None:
+        super().clean()
+        if self.department == self.Department.FIXED and self.agency_id is None:
+            raise ValidationError({"agency": _("Choose the agency that handles a fixed step.")})
+        if self.department != self.Department.FIXED and self.agency_id is not None:
+            raise ValidationError(
+                {"agency": _("A fixed agency is only used with the department “fixed”.")}
+            )
+
+
+class ProcedureWorkflow(models.Model):
+    """The workflow of one procedure version, instead of the default of its authority tier.
+
+    Kept apart from the version, which is frozen once published: the agency's internal process
+    may change without a new version of the procedure. A newer version without a row of its
+    own keeps its predecessor's workflow (:func:`workflow.templates.template_for`).
+    """
+
+    version = models.OneToOneField(
+        "procedures.ProcedureVersion",
+        on_delete=models.CASCADE,
+        related_name="workflow",
+        verbose_name=_("procedure version"),
+    )
+    template = models.ForeignKey(
+        WorkflowTemplate,
+        on_delete=models.PROTECT,
+        related_name="procedure_versions",
+        verbose_name=_("workflow template"),
+    )
+
+    class Meta:
+        verbose_name = _("procedure workflow")
+        verbose_name_plural = _("procedure workflows")
+
+    def __str__(self) -> str:
+        return f"{self.version}: {self.template}"

@@ -246,6 +246,13 @@ CLAMD_TIMEOUT_SECONDS = env_int("CLAMD_TIMEOUT_SECONDS", 30)
 # Default working time of agencies without their own row (workflow.calendar, DOMAIN.md §4).
 WORKING_HOURS = env("WORKING_HOURS", "07:00-11:30,13:30-17:00")
 WORKING_WEEKDAYS = env("WORKING_WEEKDAYS", "12345")  # ISO digits, 1 = Monday
+# Branches of central ministries in the city (ngành dọc: police, tax, customs, State Bank,
+# court): their procedures get the vertical agencies' default workflow (workflow.templates).
+VERTICAL_AGENCIES = [
+    code.strip()
+    for code in env("VERTICAL_AGENCIES", "H29.16,H29.17,H29.18,H29.19,H29.20").split(",")
+    if code.strip()
+]
 
 # --- Security defaults (production tightens them) ------------------------------------------
 SESSION_COOKIE_HTTPONLY = True

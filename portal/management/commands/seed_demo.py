@@ -22,6 +22,7 @@ from identity.machine import ensure_client
 from identity.models import Role, StaffRole
 from procedures.agencies import seed_city_agencies
 from procedures.models import Agency
+from workflow.seed import seed_workflows
 
 ADMIN_USERNAME = "admin"
 ADMIN_EMAIL = "admin@demo.hochiminhcity.gov.vn"
@@ -98,6 +99,7 @@ class Command(BaseCommand):
         created = self._ensure_admin(password)
         official_password = os.environ.get("DEMO_OFFICIAL_PASSWORD") or DEFAULT_OFFICIAL_PASSWORD
         seed_city_agencies()
+        seed_workflows()  # after import_procedures: attaches the popular procedures' workflows
         officials = self._ensure_officials(official_password)
         base = base_url.rstrip("/")
 
