@@ -153,7 +153,7 @@ class SupplementRequest(models.Model):
         COMPLETION = "completion", _("Completion before reception")
 
     dossier = models.ForeignKey(Dossier, models.CASCADE, related_name="supplement_requests")
-    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
+    kind = models.CharField(_("type of request"), max_length=12, choices=Kind.choices)
     items = models.JSONField(_("what to supply"), default=list)
     reason = models.TextField(_("reason"))
     requested_by = models.ForeignKey(
