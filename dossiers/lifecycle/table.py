@@ -75,7 +75,7 @@ TABLE: dict[str, Transition] = {
             _("Hand over to the next step"),
         ),
         _t(
-            "request_supplement", [4], 5, [R.RECEPTION, R.SPECIALIST, R.DIVISION_HEAD],
+            "request_supplement", [4], 5, [R.SPECIALIST, R.DIVISION_HEAD],
             "supplement_requested", _("Request a supplement"), reason_required=True,
             items_required=True, guard=_no_supplement_yet,
         ),

@@ -315,6 +315,11 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
+    # Fields called ``action`` hold different enums (the audit log's, the dossier transitions').
+    "ENUM_NAME_OVERRIDES": {
+        "ActionEnum": "identity.api.AUDIT_ACTIONS",
+        "TransitionActionEnum": "dossiers.lifecycle.table.ACTIONS",
+    },
     "COMPONENT_SPLIT_REQUEST": True,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
