@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from dossiers.errors import ActionForbidden, Conflict, DossierError
 from dossiers.lifecycle import transitions
@@ -17,6 +17,14 @@ from tests.factories import HOME_WARD, DossierFactory, OfficialFactory
 pytestmark = pytest.mark.django_db
 
 DAY = datetime.timedelta(days=1)
+
+
+@pytest.fixture(autouse=True)
+def vietnamese():
+    """The services speak the request's language; outside a request, say which (Vietnamese
+    first), whatever an earlier test left active."""
+    with translation.override("vi"):
+        yield
 
 
 @pytest.fixture
