@@ -208,12 +208,12 @@ def _ask(kind: str) -> Change:
 
 
 def _supplied(dossier: Dossier, actor: Actor, asked: Request, now: datetime.datetime) -> None:
-    """The clock restarts with the full duration (DOMAIN.md §4, the default rule)."""
+    """The clock runs again: restarted or shifted per the configured rule (DOMAIN.md §4)."""
     dossier.supplement_requests.filter(
         kind=SupplementRequest.Kind.SUPPLEMENT, answered_at=None
     ).update(answered_at=now)
+    dossier.due_at = deadlines.resumed_due_date(dossier, dossier.paused_at, now)
     dossier.paused_at = None
-    dossier.due_at = deadlines.due_date_for(dossier, now) or dossier.due_at
 
 
 def _extended(dossier: Dossier, actor: Actor, asked: Request, now: datetime.datetime) -> None:

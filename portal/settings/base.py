@@ -246,6 +246,9 @@ CLAMD_TIMEOUT_SECONDS = env_int("CLAMD_TIMEOUT_SECONDS", 30)
 # Default working time of agencies without their own row (workflow.calendar, DOMAIN.md §4).
 WORKING_HOURS = env("WORKING_HOURS", "07:00-11:30,13:30-17:00")
 WORKING_WEEKDAYS = env("WORKING_WEEKDAYS", "12345")  # ISO digits, 1 = Monday
+# When the citizen answers a supplement request: "restart" the full duration (the default) or
+# "shift" the due date by the working time the clock was paused (dossiers.deadlines).
+SUPPLEMENT_CLOCK_RULE = env("SUPPLEMENT_CLOCK_RULE", "restart")
 
 # --- Security defaults (production tightens them) ------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
