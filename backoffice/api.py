@@ -1,4 +1,5 @@
-"""Back-office REST API for officials (``/api/v1/backoffice/…``), read-only for now.
+"""Back-office REST API for officials (``/api/v1/backoffice/…``): agencies, staff, the
+dossier inbox and the dossier transitions.
 
 Session-authenticated officials who passed the second factor; the same rule as the pages: a
 citizen gets 403, another agency's objects 404 (see :mod:`identity.access`).
@@ -8,6 +9,7 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -18,10 +20,20 @@ from drf_spectacular.utils import (
 from rest_framework import serializers
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.generics import ListAPIView, RetrieveAPIView
+from rest_framework.response import Response
+from rest_framework.views import APIView
 
+from dossiers.api.errors import dossier_exception_handler, error_response
+from dossiers.api.schema import ERROR_400
+from dossiers.errors import ActionForbidden
+from dossiers.lifecycle import inbox, transitions
+from dossiers.lifecycle.table import ACTIONS, TABLE
+from dossiers.models import Dossier, Status
+from dossiers.serializers import STATUS_HELP, DossierProcedureSerializer, StatusField
 from identity import access
 from identity.models import StaffRole
 from portal.api import ErrorSerializer
+from portal.pagination import CheckedPageNumberPagination
 from procedures.models import Agency
 
 from .views import received_procedures
@@ -178,3 +190,176 @@ class AgencyStaffView(BackofficeAPIView, ListAPIView):
             self.request.user, self.kwargs["code"], request=self.request._request
         )
         return access.staff_of(agency)
+
+
+# --- dossiers: the inbox and the transitions ------------------------------------------------------
+
+DOSSIER_ERRORS = {
+    403: OpenApiResponse(
+        ErrorSerializer,
+        description="Not an official signed in with a one-time code, or a role that may not "
+        "take this action.",
+    ),
+    404: OpenApiResponse(
+        ErrorSerializer,
+        description="No such dossier, or one of an agency the official may not see.",
+    ),
+}
+ACTION_HELP = "One action of the transition table: " + ", ".join(
+    f"`{action}` ({TABLE[action].label})" for action in ACTIONS
+)
+
+
+def backoffice_exception_handler(exc: Exception, context: dict):
+    """The dossier services' refusals in the error shape: a role the table does not list is
+    403 (audited), a dossier of another agency 404 like an unknown code, the rest as the
+    citizens' dossier API answers them (400, 409)."""
+    request = context["request"]
+    if isinstance(exc, ActionForbidden):
+        access.deny(request._request, "role", dossier=context["view"].kwargs.get("code", ""))
+        return error_response(403, exc.message)
+    if isinstance(exc, Dossier.DoesNotExist):
+        return error_response(404, _("No such dossier in your agencies."))
+    return dossier_exception_handler(exc, context)
+
+
+class DossierRowSerializer(serializers.ModelSerializer):
+    """A dossier in an official's inbox, with what this official may do with it now."""
+
+    status = StatusField(read_only=True, help_text=STATUS_HELP)
+    status_label = serializers.CharField(source="get_status_display", read_only=True)
+    procedure = DossierProcedureSerializer(read_only=True)
+    receiving_agency = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    applicant_name = serializers.CharField(source="applicant.full_name", read_only=True)
+    actions = serializers.SerializerMethodField(
+        help_text="The actions this official may take now (see the transitions endpoint)."
+    )
+
+    class Meta:
+        model = Dossier
+        fields = [
+            "code",
+            "status",
+            "status_label",
+            "procedure",
+            "receiving_agency",
+            "applicant_name",
+            "summary",
+            "submitted_at",
+            "accepted_at",
+            "due_at",
+            "original_due_at",
+            "extended",
+            "supplement_count",
+            "revision",
+            "actions",
+        ]
+        read_only_fields = fields
+
+    def get_actions(self, dossier: Dossier) -> list[str]:
+        return inbox.actions_for(self.context["request"].user, dossier, self.context.get("held"))
+
+
+class InboxFilterSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(
+        choices=[s for s in Status.values if s], required=False, help_text=STATUS_HELP
+    )
+    procedure = serializers.CharField(
+        required=False, max_length=20, help_text="National procedure code, e.g. 1.000894."
+    )
+
+
+class TransitionSerializer(serializers.Serializer):
+    """What the official asks: the action, the reason and the action's own fields."""
+
+    # Named TransitionActionEnum in the schema (settings: ENUM_NAME_OVERRIDES).
+    action = serializers.ChoiceField(choices=list(ACTIONS), help_text=ACTION_HELP)
+    note = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=transitions.NOTE_LIMIT,
+        help_text="The reason, written on the timeline; required by refuse, "
+        "return_for_completion, request_supplement, stop and apologise_and_extend.",
+    )
+    items = serializers.ListField(
+        child=serializers.CharField(max_length=transitions.ITEM_LIMIT),
+        required=False,
+        default=list,
+        max_length=50,
+        help_text="What the applicant must supply (Mẫu 02): return_for_completion and "
+        "request_supplement.",
+    )
+    new_due_at = serializers.DateTimeField(
+        required=False, help_text="The new due date of apologise_and_extend (Mẫu 04)."
+    )
+    revision = serializers.IntegerField(
+        required=False,
+        min_value=0,
+        help_text="The dossier's revision the official saw; another one answers 409.",
+    )
+
+
+@extend_schema(
+    summary="List my inbox (back office)",
+    description=(
+        "The dossiers of the official's agencies in the statuses their roles act on (e.g. "
+        "newly registered ones for the reception desk), earliest due date first, each with "
+        "the actions the official may take now."
+    ),
+    parameters=[InboxFilterSerializer],
+    responses={200: DossierRowSerializer(many=True), 400: ERROR_400, **DOSSIER_ERRORS},
+    tags=["backoffice"],
+)
+class DossierInboxView(BackofficeAPIView, ListAPIView):
+    serializer_class = DossierRowSerializer
+    pagination_class = CheckedPageNumberPagination
+
+    def get_queryset(self) -> QuerySet[Dossier]:
+        given = InboxFilterSerializer(data=self.request.query_params)
+        given.is_valid(raise_exception=True)
+        dossiers = inbox.inbox(self.request.user)
+        if "status" in given.validated_data:
+            dossiers = dossiers.filter(status=given.validated_data["status"])
+        if "procedure" in given.validated_data:
+            dossiers = dossiers.filter(procedure__national_code=given.validated_data["procedure"])
+        return dossiers
+
+    def get_serializer_context(self) -> dict:
+        return {
+            **super().get_serializer_context(),
+            "held": access.roles_by_agency(self.request.user),
+        }
+
+
+@extend_schema(
+    summary="Take an action on a dossier (back office)",
+    description=(
+        "Moves the dossier along the transition table (DOMAIN.md §3) and answers its new "
+        "state. 400: unknown action, or a reason, list or date missing or refused by the "
+        "rules (a second supplement request, a second extension); 403: the official's role "
+        "may not take this action; 404: unknown code or another agency's dossier; 409: the "
+        "dossier is no longer in a status that allows the action (someone acted first), or "
+        "its revision is not the one given."
+    ),
+    parameters=[OpenApiParameter("code", OpenApiTypes.STR, OpenApiParameter.PATH)],
+    request=TransitionSerializer,
+    responses={
+        200: DossierRowSerializer,
+        400: ERROR_400,
+        409: OpenApiResponse(ErrorSerializer, description="The dossier moved meanwhile."),
+        **DOSSIER_ERRORS,
+    },
+    tags=["backoffice"],
+)
+class DossierTransitionView(BackofficeAPIView, APIView):
+    def get_exception_handler(self):
+        return backoffice_exception_handler
+
+    def post(self, request, code: str) -> Response:
+        given = TransitionSerializer(data=request.data)
+        given.is_valid(raise_exception=True)
+        fields = dict(given.validated_data)
+        dossier = inbox.get_for_official(request.user, code)
+        dossier = transitions.perform(dossier, request.user, fields.pop("action"), **fields)
+        return Response(DossierRowSerializer(dossier, context={"request": request}).data)

@@ -15,4 +15,14 @@ urlpatterns = [
         api.AgencyStaffView.as_view(),
         name="api-backoffice-agency-staff",
     ),
+    path(
+        "backoffice/dossiers/",
+        api.DossierInboxView.as_view(),
+        name="api-backoffice-inbox",
+    ),
+    path(
+        "backoffice/dossiers/<str:code>/transitions/",
+        api.DossierTransitionView.as_view(),
+        name="api-backoffice-dossier-transition",
+    ),
 ]

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import uuid
 
+from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -76,6 +78,11 @@ class Dossier(models.Model):
     submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
     accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
     due_at = models.DateTimeField(_("result due at"), null=True, blank=True)
+    # The appointment first given at reception; ``due_at`` moves on a supplement or an apology.
+    original_due_at = models.DateTimeField(_("first appointment"), null=True, blank=True)
+    extended = models.BooleanField(_("due date moved (apology)"), default=False)
+    supplement_count = models.PositiveSmallIntegerField(_("supplement requests"), default=0)
+    paused_at = models.DateTimeField(_("clock paused at"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
     returned_at = models.DateTimeField(_("returned at"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
@@ -132,6 +139,46 @@ class DossierEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.dossier} {self.action}"
+
+
+class SupplementRequest(models.Model):
+    """Phiếu yêu cầu bổ sung, hoàn thiện hồ sơ (Mẫu 02): what the agency asks the applicant for.
+
+    ``supplement`` during processing (status 4 → 5, at most one per dossier, Decree 118 art. 11);
+    ``completion`` at the desk before reception (status 1 stays 1, not counted as received).
+    """
+
+    class Kind(models.TextChoices):
+        SUPPLEMENT = "supplement", _("Supplement during processing")
+        COMPLETION = "completion", _("Completion before reception")
+
+    dossier = models.ForeignKey(Dossier, models.CASCADE, related_name="supplement_requests")
+    kind = models.CharField(_("type of request"), max_length=12, choices=Kind.choices)
+    items = models.JSONField(_("what to supply"), default=list)
+    reason = models.TextField(_("reason"))
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.PROTECT,
+        related_name="+",
+        verbose_name=_("requested by"),
+    )
+    requested_at = models.DateTimeField(_("requested at"), default=timezone.now)
+    answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["requested_at", "pk"]
+        verbose_name = _("supplement request")
+        verbose_name_plural = _("supplement requests")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["dossier"],
+                condition=models.Q(kind="supplement"),
+                name="one_supplement_request_per_dossier",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.dossier} {self.kind} {self.requested_at:%Y-%m-%d}"
 
 
 class StoredDocument(models.Model):

@@ -24,36 +24,13 @@ from procedures.eforms import Context, FormResult, validate_data
 from procedures.models import Agency, OnlineLevel, Procedure
 
 from .codes import allocate_code
+from .errors import Conflict, DossierError, DraftNotFound, KeyReused, NotEligible
+from .lifecycle import table, transitions
 from .models import Channel, Dossier, DossierDocument, DossierEvent, Status
 
 SUMMARY_LIMIT = 1000
-WITHDRAWABLE = {Status.SUBMITTED, Status.ACCEPTED, Status.PROCESSING, Status.SUPPLEMENT}
+WITHDRAWABLE = table.sources_of("withdraw")  # the transition table's rule (DOMAIN.md §3)
 PROFILE_ATTRIBUTES = {"full_name", "id_number", "birth_date", "phone", "email", "address", "ward"}
-
-
-class DossierError(Exception):
-    """A request the rules refuse; ``message`` is translated and meant for the citizen."""
-
-    def __init__(self, message: str, errors: dict[str, str] | None = None):
-        super().__init__(message)
-        self.message = message
-        self.errors = errors or {}
-
-
-class Conflict(DossierError):
-    """The dossier is no longer in the state the request expected."""
-
-
-class DraftNotFound(DossierError):
-    """The draft is not the citizen's, or no longer exists (the API answers 404)."""
-
-
-class KeyReused(DossierError):
-    """An idempotency key sent again with a different dossier."""
-
-
-class NotEligible(DossierError):
-    """The VNeID account type may not file this procedure (a person filing for a business)."""
 
 
 def check_account_type(citizen: Citizen, version) -> None:
@@ -332,19 +309,10 @@ def _after_submit(code: str) -> None:
     render_receipt.delay(code)
 
 
-@transaction.atomic
 def withdraw(dossier: Dossier, citizen: Citizen, reason: str) -> Dossier:
-    """The applicant withdraws (status 7) while the dossier is 1, 2, 4 or 5."""
-    locked = Dossier.objects.select_for_update().get(pk=dossier.pk, applicant=citizen)
-    if locked.status not in WITHDRAWABLE:
-        raise Conflict(_("This dossier can no longer be withdrawn."))
-    previous = locked.status
-    locked.status = Status.WITHDRAWN
-    locked.finished_at = timezone.now()
-    locked.revision += 1
-    locked.save(update_fields=["status", "finished_at", "revision", "updated_at"])
-    _event(locked, "withdrawn", previous, Status.WITHDRAWN, citizen, note=reason[:1000])
-    return locked
+    """The applicant withdraws (status 7) while the dossier is 1, 2, 4 or 5: the transition
+    table's ``withdraw``, with the row lock and the timeline event of every transition."""
+    return transitions.withdraw(dossier, citizen, reason)
 
 
 # --- timeline ---------------------------------------------------------------------------------

@@ -122,6 +122,32 @@ def agency_ids_for(user: Any, roles: Iterable[str] | None = None) -> QuerySet:
     ).values_list("id", flat=True)
 
 
+def roles_by_agency(user: Any) -> dict[int, frozenset[str]]:
+    """``{agency id: roles}`` the user holds, for the dossier state machine's role check.
+
+    Seeing an agency (:func:`agency_ids_for`) is not acting in it: a city administrator sees
+    every agency but holds only the roles given to them. Citizens and anonymous users hold none.
+    """
+    if not getattr(user, "is_authenticated", False) or is_citizen(user) or not user.is_active:
+        return {}
+    held: dict[int, set[str]] = {}
+    for agency_id, role in StaffRole.objects.filter(user_id=user.pk).values_list(
+        "agency_id", "role"
+    ):
+        held.setdefault(agency_id, set()).add(role)
+    return {agency_id: frozenset(roles) for agency_id, roles in held.items()}
+
+
+def roles_in(user: Any, agency: Agency) -> frozenset[str]:
+    """The roles ``user`` holds in ``agency``; a division counts as its parent agency, as in
+    :func:`agency_ids_for`."""
+    held = roles_by_agency(user)
+    roles = held.get(agency.pk, frozenset())
+    if agency.level == Agency.Level.DIVISION and agency.parent_id:
+        roles |= held.get(agency.parent_id, frozenset())
+    return roles
+
+
 def can_access_agency(user: Any, agency: Agency, roles: Iterable[str] | None = None) -> bool:
     return agency_ids_for(user, roles).filter(id=agency.pk).exists()
 

@@ -100,7 +100,11 @@ class WhoAmISerializer(serializers.Serializer):
     )
 
 
-@extend_schema_field({"type": "string", "enum": list(AuditEvent.Action.values)})
+# Named ActionEnum in the schema (settings: ENUM_NAME_OVERRIDES), beside the dossier actions.
+AUDIT_ACTIONS = list(AuditEvent.Action.values)
+
+
+@extend_schema_field({"type": "string", "enum": AUDIT_ACTIONS})
 class AuditActionField(serializers.ChoiceField):
     def __init__(self, **kwargs):
         super().__init__(choices=AuditEvent.Action.choices, **kwargs)

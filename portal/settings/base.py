@@ -253,6 +253,9 @@ VERTICAL_AGENCIES = [
     for code in env("VERTICAL_AGENCIES", "H29.16,H29.17,H29.18,H29.19,H29.20").split(",")
     if code.strip()
 ]
+# When the citizen answers a supplement request: "restart" the full duration (the default) or
+# "shift" the due date by the working time the clock was paused (dossiers.deadlines).
+SUPPLEMENT_CLOCK_RULE = env("SUPPLEMENT_CLOCK_RULE", "restart")
 
 # --- Security defaults (production tightens them) ------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
@@ -322,6 +325,11 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
+    # Fields called ``action`` hold different enums (the audit log's, the dossier transitions').
+    "ENUM_NAME_OVERRIDES": {
+        "ActionEnum": "identity.api.AUDIT_ACTIONS",
+        "TransitionActionEnum": "dossiers.lifecycle.table.ACTIONS",
+    },
     "COMPONENT_SPLIT_REQUEST": True,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

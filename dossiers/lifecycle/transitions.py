@@ -1,0 +1,295 @@
+"""One service function per transition of the table (:mod:`.table`).
+
+Every function runs :func:`_perform`, which in one transaction locks the dossier row, finds who
+acts (an official of the receiving agency, or the applicant), refuses a role the table does not
+list (:class:`ActionForbidden`), a dossier that moved meanwhile (:class:`Conflict`: another
+official acted first) and a missing reason (:class:`DossierError`), applies the transition's own
+changes, writes the timeline event and, after commit only, announces the change with the
+:data:`transitioned` signal (routing, forms and notifications listen to it).
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+from django.dispatch import Signal
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from identity import access
+from identity.models import Citizen
+
+from .. import deadlines
+from ..errors import ActionForbidden, Conflict, DossierError
+from ..models import Dossier, DossierEvent, SupplementRequest
+from .table import APPLICANT, FINAL, TABLE, Transition
+
+logger = logging.getLogger(__name__)
+
+# Sent after the transaction commits: sender=Dossier, code, action, from_status, to_status.
+transitioned = Signal()
+
+NOTE_LIMIT = 1000
+ITEM_LIMIT = 500
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who takes a transition: ``kind`` is ``official`` or ``citizen`` (the timeline's words)."""
+
+    kind: str
+    name: str
+    roles: frozenset[str]
+    user: Any = None
+
+
+@dataclass
+class Request:
+    """What the person asked, beyond the action: the reason and the action's own fields."""
+
+    note: str = ""
+    items: Sequence[str] = ()
+    new_due_at: datetime.datetime | None = None
+    revision: int | None = None
+
+
+Change = Callable[[Dossier, Actor, Request, datetime.datetime], None]
+
+
+# --- who acts ----------------------------------------------------------------------------------
+
+
+def official(user: Any) -> Callable[[Dossier], Actor]:
+    """An official of the dossier's receiving agency. Another agency's dossier is "not found",
+    exactly like an unknown code (identity.access decides who sees which agency)."""
+
+    def resolve(dossier: Dossier) -> Actor:
+        agency = dossier.receiving_agency
+        if agency is None or not access.can_access_agency(user, agency):
+            raise Dossier.DoesNotExist
+        return Actor("official", user.get_username(), access.roles_in(user, agency), user)
+
+    return resolve
+
+
+def applicant(citizen: Citizen) -> Callable[[Dossier], Actor]:
+    """The dossier's own applicant; anyone else's dossier is "not found"."""
+
+    def resolve(dossier: Dossier) -> Actor:
+        if dossier.applicant_id != citizen.pk:
+            raise Dossier.DoesNotExist
+        return Actor("citizen", citizen.id_number, frozenset({APPLICANT}), citizen.user)
+
+    return resolve
+
+
+# --- the one engine ----------------------------------------------------------------------------
+
+
+def _check_request(t: Transition, asked: Request) -> None:
+    """What the law asks for is given (no database work: refused before any lock)."""
+    errors = {}
+    if t.reason_required and not asked.note.strip():
+        errors["note"] = _("A reason is required for this action.")
+    if len(asked.note) > NOTE_LIMIT:
+        errors["note"] = _("The reason is too long (at most %(n)d characters).") % {"n": NOTE_LIMIT}
+    if t.items_required and not [item for item in asked.items if item.strip()]:
+        errors["items"] = _("List at least one document or piece of information to supply.")
+    if any(len(item) > ITEM_LIMIT for item in asked.items):
+        errors["items"] = _("Each item must be at most %(n)d characters.") % {"n": ITEM_LIMIT}
+    if t.new_date_required and asked.new_due_at is None:
+        errors["new_due_at"] = _("Give the new due date.")
+    if errors:
+        raise DossierError(_("Some information is missing or not valid."), errors)
+
+
+def _lock(dossier: Dossier) -> Dossier:
+    """The dossier's row, locked until the transaction ends (not the joined rows)."""
+    return (
+        Dossier.objects.select_for_update(of=("self",))
+        .select_related("receiving_agency", "procedure_version")
+        .get(pk=dossier.pk)
+    )
+
+
+def _perform(
+    dossier: Dossier,
+    action: str,
+    who: Callable[[Dossier], Actor],
+    asked: Request,
+    change: Change | None = None,
+) -> Dossier:
+    t = TABLE[action]
+    _check_request(t, asked)
+    with transaction.atomic():
+        locked = _lock(dossier)
+        actor = who(locked)
+        if not t.roles & actor.roles:
+            raise ActionForbidden(_("Your role may not take this action on this dossier."))
+        if asked.revision is not None and asked.revision != locked.revision:
+            raise Conflict(_("Someone else changed this dossier meanwhile; reload it."))
+        if locked.status not in t.sources:
+            raise Conflict(
+                str(t.refusal)
+                if t.refusal
+                else _('This dossier is now "%(status)s"; this action is no longer possible.')
+                % {"status": locked.get_status_display()}
+            )
+        now = timezone.now()
+        if change is not None:
+            change(locked, actor, asked, now)
+        previous = locked.status
+        if t.target is not None:
+            locked.status = t.target
+        if t.target in FINAL:
+            locked.finished_at = now
+        locked.revision += 1
+        locked.save()
+        DossierEvent.objects.create(
+            dossier=locked,
+            action=t.event,
+            from_status=previous,
+            to_status=locked.status,
+            actor_type=actor.kind,
+            actor=actor.name,
+            note=asked.note,
+        )
+        announce = {"code": locked.code, "action": action, "from_status": previous}
+        announce["to_status"] = locked.status
+        transaction.on_commit(lambda: _announce(**announce))
+    return locked
+
+
+def _announce(**change: Any) -> None:
+    """Tell the listeners; one that fails is logged, never undoes the committed transition."""
+    for receiver, result in transitioned.send_robust(sender=Dossier, **change):
+        if isinstance(result, Exception):
+            logger.error("after %s of %s: %r failed: %r", change["action"], change["code"],
+                         receiver, result)  # fmt: skip
+
+
+def _rule(t: Transition, dossier: Dossier, message: str) -> None:
+    if t.guard is not None and not t.guard(dossier):
+        raise DossierError(message)
+
+
+# --- the transitions's own changes ---------------------------------------------------------------
+
+
+def _received(dossier: Dossier, actor: Actor, asked: Request, now: datetime.datetime) -> None:
+    dossier.accepted_at = now
+    dossier.due_at = dossier.original_due_at = deadlines.due_date_for(dossier, now)
+
+
+def _ask(kind: str) -> Change:
+    def change(dossier: Dossier, actor: Actor, asked: Request, now: datetime.datetime) -> None:
+        if kind == SupplementRequest.Kind.SUPPLEMENT:
+            _rule(TABLE["request_supplement"], dossier, _(
+                "A supplement has already been requested for this dossier; the law allows "
+                "only one request."
+            ))  # fmt: skip
+            dossier.supplement_count += 1
+            dossier.paused_at = now
+        SupplementRequest.objects.create(
+            dossier=dossier,
+            kind=kind,
+            items=[item.strip() for item in asked.items if item.strip()],
+            reason=asked.note,
+            requested_by=actor.user,
+            requested_at=now,
+        )
+
+    return change
+
+
+def _supplied(dossier: Dossier, actor: Actor, asked: Request, now: datetime.datetime) -> None:
+    """The clock runs again: restarted or shifted per the configured rule (DOMAIN.md §4)."""
+    dossier.supplement_requests.filter(
+        kind=SupplementRequest.Kind.SUPPLEMENT, answered_at=None
+    ).update(answered_at=now)
+    dossier.due_at = deadlines.resumed_due_date(dossier, dossier.paused_at, now)
+    dossier.paused_at = None
+
+
+def _extended(dossier: Dossier, actor: Actor, asked: Request, now: datetime.datetime) -> None:
+    """Mẫu 04: once, at least one working day before the due date, to a later date."""
+    _rule(TABLE["apologise_and_extend"], dossier, _(
+        "The due date of this dossier has already been moved once, or it has none."
+    ))  # fmt: skip
+    if deadlines.one_working_day_after(dossier, now) > dossier.due_at:
+        raise DossierError(
+            _("An apology must be issued at least one working day before the due date."),
+            {"new_due_at": _("It is too late to move this due date.")},
+        )
+    if asked.new_due_at <= dossier.due_at:
+        raise DossierError(
+            _("The new due date must be later than the current one."),
+            {"new_due_at": _("Choose a date after the current due date.")},
+        )
+    dossier.due_at = asked.new_due_at
+    dossier.extended = True
+
+
+def _delivered(dossier: Dossier, actor: Actor, asked: Request, now: datetime.datetime) -> None:
+    dossier.returned_at = now
+
+
+CHANGES: dict[str, Change] = {
+    "receive": _received,
+    "return_for_completion": _ask(SupplementRequest.Kind.COMPLETION),
+    "request_supplement": _ask(SupplementRequest.Kind.SUPPLEMENT),
+    "receive_supplement": _supplied,
+    "apologise_and_extend": _extended,
+    "return_result": _delivered,
+}
+
+
+# --- one function per transition -----------------------------------------------------------------
+
+
+def _by_official(action: str) -> Callable[..., Dossier]:
+    def service(dossier: Dossier, user: Any, **asked: Any) -> Dossier:
+        return _perform(dossier, action, official(user), Request(**asked), CHANGES.get(action))
+
+    service.__name__ = service.__qualname__ = action
+    service.__doc__ = f"{TABLE[action].label} ({action}): see the transition table."
+    return service
+
+
+# Every action of the table for an official; ``withdraw`` is the applicant's (below), so an
+# official asking for it is refused by the role check (403) like any action outside their role.
+OFFICIAL_SERVICES: dict[str, Callable[..., Dossier]] = {
+    action: _by_official(action) for action in TABLE
+}
+receive = OFFICIAL_SERVICES["receive"]
+refuse = OFFICIAL_SERVICES["refuse"]
+return_for_completion = OFFICIAL_SERVICES["return_for_completion"]
+route = OFFICIAL_SERVICES["route"]
+forward = OFFICIAL_SERVICES["forward"]
+request_supplement = OFFICIAL_SERVICES["request_supplement"]
+receive_supplement = OFFICIAL_SERVICES["receive_supplement"]
+request_fees = OFFICIAL_SERVICES["request_fees"]
+mark_fees_paid = OFFICIAL_SERVICES["mark_fees_paid"]
+stop = OFFICIAL_SERVICES["stop"]
+apologise_and_extend = OFFICIAL_SERVICES["apologise_and_extend"]
+approve = OFFICIAL_SERVICES["approve"]
+return_result = OFFICIAL_SERVICES["return_result"]
+
+
+def withdraw(dossier: Dossier, citizen: Citizen, reason: str) -> Dossier:
+    """The applicant withdraws (status 7) while the dossier is 1, 2, 4 or 5."""
+    asked = Request(note=reason[:NOTE_LIMIT])
+    return _perform(dossier, "withdraw", applicant(citizen), asked)
+
+
+def perform(dossier: Dossier, user: Any, action: str, **asked: Any) -> Dossier:
+    """The official's transition named ``action`` (the API's entry point)."""
+    service = OFFICIAL_SERVICES.get(action)
+    if service is None:
+        raise DossierError(_("Unknown action."), {"action": _("This action does not exist.")})
+    return service(dossier, user, **asked)
