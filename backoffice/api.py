@@ -34,6 +34,7 @@ from identity import access
 from identity.models import StaffRole
 from portal.api import ErrorSerializer
 from portal.pagination import CheckedPageNumberPagination
+from portal.privacy import PersonalDataMixin
 from procedures.models import Agency
 
 from .views import received_procedures
@@ -146,8 +147,9 @@ ERRORS = {
 }
 
 
-class BackofficeAPIView:
-    """Common settings: browser session of an official, second factor checked."""
+class BackofficeAPIView(PersonalDataMixin):
+    """Common settings: browser session of an official, second factor checked; every answer
+    holds personal or internal data, so none is stored by a cache (portal.privacy)."""
 
     authentication_classes = [SessionAuthentication]
     permission_classes = [access.IsVerifiedOfficial]

@@ -60,3 +60,15 @@ def test_the_public_catalogue_is_not_marked_personal(client):
     response = client.get("/api/v1/procedures/", {"q": "khai sinh"})
     assert response.status_code == 200
     assert "no-store" not in response.get("Cache-Control", "")
+
+
+def test_the_back_office_api_is_private_and_never_stored():
+    from tests.factories import OfficialFactory, sign_in
+
+    http = sign_in(Client(), OfficialFactory(agency="H29.03"))
+    assert_personal(http.get("/api/v1/backoffice/dossiers/"))
+    assert_personal(http.get("/api/v1/backoffice/agencies/H29.03/"))
+    # A refusal too: an agency the official may not see.
+    refused = http.get("/api/v1/backoffice/agencies/H29.04/")
+    assert refused.status_code == 404
+    assert_personal(refused)
