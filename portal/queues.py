@@ -29,7 +29,7 @@ DEFAULT_QUEUE = "default"
 
 QUEUES: tuple[TaskQueue, ...] = (
     TaskQueue(DEFAULT_QUEUE, "catalogue maintenance and every task not routed elsewhere"),
-    TaskQueue("routing", "assigning dossiers to departments and officials"),
+    TaskQueue("routing", "assigning dossiers to departments and officials", ("workflow.route_*",)),
     TaskQueue("documents", "PDFs: receipts (Mẫu 01), forms and results", ("dossiers.render_*",)),
     TaskQueue("sync", "the National Public Service Portal (change records, pushes)"),
     TaskQueue("notify", "email and SMS to citizens and officials"),

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from .models import (
     CalendarOverride,
     ProcedureWorkflow,
+    ProcessStep,
     WorkflowStep,
     WorkflowTemplate,
     WorkingHours,
@@ -91,3 +92,37 @@ class ProcedureWorkflowAdmin(admin.ModelAdmin):
     list_select_related = ["version__procedure", "template"]
     search_fields = ["version__procedure__national_code", "version__name", "template__name"]
     autocomplete_fields = ["version", "template"]
+
+
+@admin.register(ProcessStep)
+class ProcessStepAdmin(admin.ModelAdmin):
+    """The process-control record (Mẫu 06), read only: the routing writes it, nobody edits it.
+
+    Search a dossier's code to list its hand-offs in order.
+    """
+
+    list_display = [
+        "dossier",
+        "order",
+        "name",
+        "handed_over_by",
+        "handed_to",
+        "handed_over_at",
+        "deadline",
+        "finished_at",
+        "result",
+        "assignee",
+    ]
+    list_filter = ["result"]
+    list_select_related = ["dossier", "handed_over_by", "handed_to", "assignee"]
+    search_fields = ["=dossier__code"]
+    ordering = ["dossier", "order"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
@@ -278,3 +279,90 @@ class ProcedureWorkflow(models.Model):
 
     def __str__(self) -> str:
         return f"{self.version}: {self.template}"
+
+
+class ProcessStep(models.Model):
+    """Một dòng phiếu kiểm soát quá trình (Mẫu 06): one hand-off of a dossier to a workflow step.
+
+    Written by the routing task (:mod:`workflow.routing`) when a dossier is routed (the first
+    step after reception) and at each forward (the open step is closed, the next one opened).
+    The step's name and role are copied from the template step: the record stays as it was
+    even when an administrator edits the template later. ``assignee`` is the official who
+    handles the step; empty, the step waits in the receiving unit's shared queue.
+    """
+
+    dossier = models.ForeignKey(
+        "dossiers.Dossier",
+        on_delete=models.PROTECT,
+        related_name="process_steps",
+        verbose_name=_("dossier"),
+    )
+    template_step = models.ForeignKey(
+        WorkflowStep,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("workflow step"),
+    )
+    order = models.PositiveSmallIntegerField(_("order"))
+    name = models.CharField(_("step"), max_length=255)
+    role = models.CharField(_("handled by"), max_length=16, choices=STEP_ROLES)
+    handed_over_by = models.ForeignKey(
+        "procedures.Agency",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("unit handing over"),
+    )
+    handed_to = models.ForeignKey(
+        "procedures.Agency",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("unit receiving"),
+    )
+    handed_over_at = models.DateTimeField(_("handed over at"))
+    deadline = models.DateTimeField(_("step deadline"))
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    result = models.CharField(
+        _("result"),
+        max_length=10,
+        blank=True,
+        choices=[
+            ("early", _("Early")),
+            ("on_time", _("On time")),
+            ("late", _("Late")),
+        ],
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("assigned official"),
+        help_text=_("Empty: the step waits in the receiving unit's shared queue."),
+    )
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        ordering = ["dossier", "order"]
+        verbose_name = _("process step")
+        verbose_name_plural = _("process steps")
+        constraints = [
+            # A redelivered routing task finds its row and writes no second one.
+            models.UniqueConstraint(fields=["dossier", "order"], name="one_process_step_per_order")
+        ]
+        indexes = [
+            models.Index(
+                fields=["handed_to", "role"],
+                condition=models.Q(finished_at=None),
+                name="open_process_steps",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.dossier_id} · {self.order}. {self.name}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.finished_at is None
