@@ -143,12 +143,8 @@ def test_step_result_compares_with_the_deadline():
     assert official_forms.step_result(at(datetime.datetime(2026, 12, 3, 9, 0)), due) == (
         "trước hạn"
     )
-    assert official_forms.step_result(at(datetime.datetime(2026, 12, 4, 9, 0)), due) == (
-        "đúng hạn"
-    )
-    assert official_forms.step_result(at(datetime.datetime(2026, 12, 4, 17, 1)), due) == (
-        "quá hạn"
-    )
+    assert official_forms.step_result(at(datetime.datetime(2026, 12, 4, 9, 0)), due) == ("đúng hạn")
+    assert official_forms.step_result(at(datetime.datetime(2026, 12, 4, 17, 1)), due) == ("quá hạn")
 
 
 def test_citizen_text_is_escaped_not_markup(staff):
