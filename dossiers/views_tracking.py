@@ -32,6 +32,7 @@ from portal.errors import too_many_requests
 
 from . import services
 from .models import Dossier, DossierEvent, Status
+from .official_forms import issued
 from .tasks import receipt_file
 
 # --- words for statuses and events --------------------------------------------------------------
@@ -168,6 +169,7 @@ def dossier_detail(request: HttpRequest, code: str) -> HttpResponse:
             "timeline": timeline,
             "documents": _documents(dossier),
             "receipt_ready": receipt_file(dossier) is not None,
+            "issued_forms": issued(dossier),
             "can_withdraw": dossier.status in services.WITHDRAWABLE,
         },
     )

@@ -182,3 +182,15 @@ def test_anonymous_is_sent_to_log_in(client, refusal):
     _issued, url = refusal
     response = client.get(url)
     assert response.status_code == 302
+
+
+def test_the_dossier_page_lists_the_issued_forms(client, dossier, refusal):
+    issued, url = refusal
+    client.force_login(dossier.applicant.user)
+    with translation.override("vi"):
+        page = client.get(
+            reverse("tracking:detail", args=[dossier.code]), HTTP_ACCEPT_LANGUAGE="vi"
+        )
+    assert page.status_code == 200
+    assert url.encode() in page.content
+    assert issued.number.encode() in page.content
