@@ -123,12 +123,17 @@ def render_receipt(code: str, replace: bool = False) -> str | None:
     return storage_name
 
 
-def receipt_file(dossier: Dossier) -> Path | None:
+def receipt_file(dossier: Dossier, issued: list[IssuedForm] | None = None) -> Path | None:
     """The receipt's file on disk, or None while it is not rendered yet: the one re-rendered at
-    reception (with the appointment) once there is one, else the one of the submission."""
-    again = dossier.issued_forms.filter(form=IssuedForm.Form.RECEIPT).last()
-    if again is not None and file_path(again.storage_name).is_file():
-        return file_path(again.storage_name)
+    reception (with the appointment) once there is one, else the one of the submission.
+
+    ``issued``: the dossier's issued forms when the caller already has them (saves a query).
+    """
+    if issued is None:
+        issued = list(dossier.issued_forms.filter(form=IssuedForm.Form.RECEIPT))
+    again = [form for form in issued if form.form == IssuedForm.Form.RECEIPT]
+    if again and file_path(again[-1].storage_name).is_file():
+        return file_path(again[-1].storage_name)
     existing = DossierFile.objects.filter(dossier=dossier, kind=DossierFile.Kind.RECEIPT).first()
     if existing is None:
         return None

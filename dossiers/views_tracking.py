@@ -160,6 +160,7 @@ def dossier_detail(request: HttpRequest, code: str) -> HttpResponse:
         row["by_you"] = event.actor_type == "citizen"
         row["note"] = event.note
         timeline.append(row)
+    forms = issued(dossier)
     return render(
         request,
         "dossiers/detail.html",
@@ -168,8 +169,8 @@ def dossier_detail(request: HttpRequest, code: str) -> HttpResponse:
             "status": status_view(dossier),
             "timeline": timeline,
             "documents": _documents(dossier),
-            "receipt_ready": receipt_file(dossier) is not None,
-            "issued_forms": issued(dossier),
+            "receipt_ready": receipt_file(dossier, forms) is not None,
+            "issued_forms": forms,
             "can_withdraw": dossier.status in services.WITHDRAWABLE,
         },
     )
