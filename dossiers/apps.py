@@ -7,3 +7,8 @@ class DossiersConfig(AppConfig):
     def ready(self) -> None:
         # Registers the built-in virus scanners and the check of UPLOAD_ANTIVIRUS.
         from .documents.antivirus import checks  # noqa: F401
+        from .lifecycle.transitions import transitioned
+        from .tasks import on_transition
+
+        # The official forms (Mẫu 01–05) follow the transitions that issue them.
+        transitioned.connect(on_transition, dispatch_uid="dossiers.official_forms")

@@ -253,3 +253,38 @@ class DossierFile(models.Model):
 
     def __str__(self) -> str:
         return f"{self.dossier} {self.kind}"
+
+
+class IssuedForm(models.Model):
+    """One official form (Mẫu 01–06) rendered for a dossier: what pages list and offer to download.
+
+    Keyed by dossier, form and the dossier's revision when it was asked for, so a task that runs
+    twice for one transition finds its row and renders nothing (see ``dossiers.official_forms``).
+    """
+
+    class Form(models.TextChoices):
+        RECEIPT = "01", _("Receipt and appointment (form 01)")
+        SUPPLEMENT = "02", _("Request to supplement or complete (form 02)")
+        REFUSAL = "03", _("Refusal to accept (form 03)")
+        APOLOGY = "04", _("Apology and new date (form 04)")
+        STOP = "05", _("Notice of stopped processing (form 05)")
+        CONTROL = "06", _("Process control sheet (form 06)")
+
+    dossier = models.ForeignKey(Dossier, models.CASCADE, related_name="issued_forms")
+    form = models.CharField(_("form"), max_length=2, choices=Form.choices)
+    revision = models.PositiveIntegerField(_("dossier revision"))
+    number = models.CharField(_("number"), max_length=40, blank=True)
+    storage_name = models.CharField(max_length=100, unique=True)
+    sha256 = models.CharField(max_length=64)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["dossier", "form", "revision"], name="unique_form_per_revision"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.dossier} {self.form} #{self.revision}"

@@ -15,16 +15,16 @@ from typing import Any
 from celery import Task, shared_task
 from django.conf import settings
 from django.db import IntegrityError, InterfaceError, OperationalError, transaction
-from django.utils import timezone
 
-from . import pdf
+from . import official_forms
 from .documents.storage import write_atomically
-from .models import Dossier, DossierFile, Status
+from .models import Dossier, DossierFile, IssuedForm, Status
+from .official_forms import receipt_context  # noqa: F401  (the receipt's context, kept here too)
 
 logger = logging.getLogger("dossiers.tasks")
 
 RECEIPTS_DIR = "receipts"
-ONLINE_RECEIVER = "Hệ thống tiếp nhận trực tuyến"
+FORMS_DIR = "forms"
 TRANSIENT_ERRORS = (OperationalError, InterfaceError, OSError)
 
 
@@ -57,103 +57,8 @@ def file_path(storage_name: str) -> Path:
 # --- the receipt (Mẫu 01) ---------------------------------------------------------------------
 
 
-def _applicant(dossier: Dossier) -> dict[str, str]:
-    """Applicant data as submitted, completed from the profile where the form had no field."""
-    from procedures.models import Agency
-
-    submitted = (dossier.submitted_data or {}).get("applicant") or {}
-    citizen = dossier.applicant
-
-    def value(key: str, fallback: Any) -> str:
-        given = submitted.get(key) if isinstance(submitted, dict) else None
-        return str(given if given not in (None, "") else (fallback or "")).strip()
-
-    ward_code = value("ward", citizen.ward.code if citizen.ward_id else "")
-    names = Agency.objects.filter(code=ward_code).values_list("short_name", "name").first()
-    ward = (names[0] or pdf.place_name(names[1])) if names else ""
-    street = value("address", citizen.address)
-    address = ", ".join(part for part in (street, ward or "", "Thành phố Hồ Chí Minh") if part)
-    return {
-        "full_name": value("full_name", citizen.full_name),
-        "id_number": value("id_number", citizen.id_number),
-        "address": address if street or ward else "",
-        "phone": value("phone", citizen.phone),
-        "email": value("email", citizen.email),
-    }
-
-
-def _documents(dossier: Dossier) -> list[dict[str, Any]]:
-    """Slots with at least one attached file, in the order of the form, with counts."""
-    files: dict[str, int] = {}
-    for slot_id in dossier.documents.values_list("slot_id", flat=True):
-        files[slot_id] = files.get(slot_id, 0) + 1
-    listed = []
-    for slot in (dossier.form_schema or {}).get("documents") or []:
-        if slot.get("id") in files:
-            listed.append(
-                {
-                    "name": slot.get("name", ""),
-                    "originals": slot.get("originals"),
-                    "copies": slot.get("copies"),
-                    "files": files[slot["id"]],
-                }
-            )
-    return listed
-
-
-def _online_duration(dossier: Dossier) -> str:
-    from procedures.models import Channel
-
-    channels = {c.kind: c for c in dossier.procedure_version.channels.all()}
-    channel = channels.get(Channel.Kind.ONLINE) or channels.get(Channel.Kind.DIRECT)
-    return pdf.duration_text(channel.duration, channel.unit) if channel else ""
-
-
-def _return_place(dossier: Dossier) -> str:
-    from procedures.models import OnlineLevel
-
-    agency = dossier.receiving_agency
-    desk = f"Bộ phận Một cửa — {agency.name}" if agency else "Bộ phận Một cửa"
-    if agency is not None and agency.address:
-        desk += f" ({agency.address})"
-    if dossier.procedure_version.online_level == OnlineLevel.FULL:
-        return f"Trực tuyến, trên Cổng Dịch vụ công (kết quả điện tử); hoặc tại {desk}"
-    return desk
-
-
-def receipt_context(dossier: Dossier) -> dict[str, Any]:
-    """Everything Mẫu 01 prints, for ``dossier`` (DOMAIN §5)."""
-    agency = dossier.receiving_agency
-    sequence = dossier.code.rsplit("-", 1)[-1]
-    received = pdf.local(dossier.submitted_at) or timezone.localtime()
-    request = ((dossier.submitted_data or {}).get("request") or {}).get("request") or ""
-    return {
-        "header": pdf.agency_header(agency),
-        "number": f"{sequence}/TTPVHCC",
-        "place_date": pdf.place_and_date(received.date()),
-        "code": dossier.code,
-        "receiving_unit": f"Bộ phận Một cửa — {agency.name}" if agency else "",
-        "applicant": _applicant(dossier),
-        "proxy": "",
-        "procedure_name": dossier.procedure_version.name,
-        "request_text": str(request)[:2000],
-        "documents": _documents(dossier),
-        "duration": _online_duration(dossier),
-        "received_at": pdf.time_and_date(dossier.submitted_at),
-        "appointment": (
-            pdf.time_and_date(dossier.due_at)
-            if dossier.status != Status.SUBMITTED and dossier.due_at
-            else ""
-        ),
-        "return_place": _return_place(dossier),
-        "book": f"{received:%Y}/{agency.code if agency else ''}",
-        "number_in_book": sequence,
-        "receiver": ONLINE_RECEIVER,
-    }
-
-
 def render_receipt_pdf(dossier: Dossier) -> bytes:
-    return pdf.render_pdf("pdf/receipt.html", receipt_context(dossier))
+    return official_forms.render(dossier, IssuedForm.Form.RECEIPT)[1]
 
 
 @shared_task(
@@ -218,10 +123,112 @@ def render_receipt(code: str, replace: bool = False) -> str | None:
     return storage_name
 
 
-def receipt_file(dossier: Dossier) -> Path | None:
-    """The receipt's file on disk, or None while it is not rendered yet."""
+def receipt_file(dossier: Dossier, issued: list[IssuedForm] | None = None) -> Path | None:
+    """The receipt's file on disk, or None while it is not rendered yet: the one re-rendered at
+    reception (with the appointment) once there is one, else the one of the submission.
+
+    ``issued``: the dossier's issued forms when the caller already has them (saves a query).
+    """
+    if issued is None:
+        issued = list(dossier.issued_forms.filter(form=IssuedForm.Form.RECEIPT))
+    again = [form for form in issued if form.form == IssuedForm.Form.RECEIPT]
+    if again and file_path(again[-1].storage_name).is_file():
+        return file_path(again[-1].storage_name)
     existing = DossierFile.objects.filter(dossier=dossier, kind=DossierFile.Kind.RECEIPT).first()
     if existing is None:
         return None
     path = file_path(existing.storage_name)
+    return path if path.is_file() else None
+
+
+# --- the other official forms (Mẫu 01 again, 02–06) --------------------------------------------
+
+# Which form a transition issues (DOMAIN.md §5); Mẫu 06 is rendered on demand (request_form).
+ACTION_FORMS: dict[str, str] = {
+    "receive": IssuedForm.Form.RECEIPT,
+    "return_for_completion": IssuedForm.Form.SUPPLEMENT,
+    "request_supplement": IssuedForm.Form.SUPPLEMENT,
+    "refuse": IssuedForm.Form.REFUSAL,
+    "apologise_and_extend": IssuedForm.Form.APOLOGY,
+    "stop": IssuedForm.Form.STOP,
+}
+
+
+@shared_task(
+    name="dossiers.render_form",
+    base=DocumentsTask,
+    acks_late=True,
+    autoretry_for=TRANSIENT_ERRORS,
+    retry_backoff=5,
+    retry_backoff_max=600,
+    retry_jitter=True,
+    max_retries=8,
+)
+def render_form(code: str, form: str, revision: int) -> str | None:
+    """Render form ``form`` of dossier ``code`` as it stood at ``revision``; store it once.
+
+    Idempotent: the row (dossier, form, revision) with its file on disk means done, so a rerun
+    (acks_late redelivery, a repeated signal) renders nothing. Returns the storage name, or None
+    for an unknown dossier or form (nothing to retry).
+    """
+    dossier = (
+        Dossier.objects.select_related(
+            "applicant__ward", "procedure_version", "receiving_agency__parent"
+        )
+        .filter(code=code)
+        .exclude(status=Status.DRAFT)
+        .first()
+    )
+    if dossier is None or form not in official_forms.FORMS:
+        logger.warning("render_form: no dossier %s or form %s", code, form)
+        return None
+    key = {"dossier": dossier, "form": form, "revision": revision}
+    existing = IssuedForm.objects.filter(**key).first()
+    if existing is not None and file_path(existing.storage_name).is_file():
+        return existing.storage_name
+
+    number, data = official_forms.render(dossier, form, existing.number if existing else None)
+    if existing is not None:  # the row is there but its file was lost: same name, new bytes
+        _size, digest = write_atomically(file_path(existing.storage_name), [data])
+        IssuedForm.objects.filter(pk=existing.pk).update(sha256=digest)
+        return existing.storage_name
+
+    storage_name = f"{FORMS_DIR}/{secrets.token_hex(16)}.pdf"
+    path = file_path(storage_name)
+    _size, digest = write_atomically(path, [data])
+    try:
+        with transaction.atomic():
+            IssuedForm.objects.create(
+                **key, number=number, storage_name=storage_name, sha256=digest
+            )
+    except IntegrityError:
+        path.unlink(missing_ok=True)  # another run got there first: keep its file
+        return IssuedForm.objects.get(**key).storage_name
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+    logger.info("form %s of %s rendered (%d bytes)", form, code, len(data))
+    return storage_name
+
+
+def request_form(dossier: Dossier, form: str) -> None:
+    """Queue form ``form`` of ``dossier`` as it stands now (Mẫu 06 on demand); after commit."""
+    code, revision = dossier.code, dossier.revision
+    transaction.on_commit(lambda: render_form.delay(code, form, revision))
+
+
+def on_transition(sender: Any, code: str, action: str, **change: Any) -> None:
+    """Receiver of the lifecycle's ``transitioned`` signal (sent after commit): queue the form
+    the transition issues, keyed by the revision the dossier has now."""
+    form = ACTION_FORMS.get(action)
+    if form is None:
+        return
+    revision = Dossier.objects.filter(code=code).values_list("revision", flat=True).first()
+    if revision is not None:
+        render_form.delay(code, form, revision)
+
+
+def form_file(issued: IssuedForm) -> Path | None:
+    """An issued form's file on disk, or None when it is missing."""
+    path = file_path(issued.storage_name)
     return path if path.is_file() else None

@@ -2,13 +2,14 @@
 
 from django.urls import path
 
-from . import views_tracking
+from . import views_forms, views_tracking
 
 app_name = "tracking"
 
 urlpatterns = [
     path("dossiers/<str:code>/", views_tracking.dossier_detail, name="detail"),
     path("dossiers/<str:code>/receipt.pdf", views_tracking.receipt_pdf, name="receipt"),
+    path("dossiers/<str:code>/forms/<int:pk>.pdf", views_forms.form_pdf, name="form"),
     path("dossiers/<str:code>/withdraw/", views_tracking.withdraw, name="withdraw"),
     path("lookup/", views_tracking.lookup, name="lookup"),
 ]

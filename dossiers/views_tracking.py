@@ -32,6 +32,7 @@ from portal.errors import too_many_requests
 
 from . import services
 from .models import Dossier, DossierEvent, Status
+from .official_forms import issued
 from .tasks import receipt_file
 
 # --- words for statuses and events --------------------------------------------------------------
@@ -159,6 +160,7 @@ def dossier_detail(request: HttpRequest, code: str) -> HttpResponse:
         row["by_you"] = event.actor_type == "citizen"
         row["note"] = event.note
         timeline.append(row)
+    forms = issued(dossier)
     return render(
         request,
         "dossiers/detail.html",
@@ -167,7 +169,8 @@ def dossier_detail(request: HttpRequest, code: str) -> HttpResponse:
             "status": status_view(dossier),
             "timeline": timeline,
             "documents": _documents(dossier),
-            "receipt_ready": receipt_file(dossier) is not None,
+            "receipt_ready": receipt_file(dossier, forms) is not None,
+            "issued_forms": forms,
             "can_withdraw": dossier.status in services.WITHDRAWABLE,
         },
     )

@@ -37,3 +37,14 @@ def official_may_read(user: Any, dossier: Dossier) -> bool:
     if not access.is_official(user) or not access.is_verified(user):
         return False
     return access.can_access_agency(user, dossier.receiving_agency)
+
+
+def can_read_dossier_files(user: Any, dossier: Dossier) -> bool:
+    """May ``user`` read the files the system issued for ``dossier`` (receipt, Mẫu 01–06)?
+    Its applicant, and the officials :func:`official_may_read` lets read its documents."""
+    if not getattr(user, "is_authenticated", False) or not getattr(user, "is_active", False):
+        return False
+    citizen = citizen_of(user)
+    if citizen is not None and dossier.applicant_id == citizen.pk:
+        return True
+    return official_may_read(user, dossier)
