@@ -228,9 +228,25 @@ def step_result(at: datetime.datetime, due: datetime.datetime | None) -> str:
 def handoffs(dossier: Dossier) -> list[dict[str, str]]:
     """The rows of Mẫu 06, one per hand-off, oldest first.
 
-    Read from the timeline's route and forward events for now; the one place to change when
-    the workflow's process steps (with their own units and step deadlines) hold these rows.
+    Read from the process-control record the routing task writes (``workflow.ProcessStep``:
+    the units handing over and receiving, the step's own deadline and result). Until the task
+    has written them (it runs after commit, on the ``routing`` queue), the timeline's route and
+    forward events stand in, compared with the dossier's due date.
     """
+    steps = list(
+        dossier.process_steps.select_related("handed_over_by", "handed_to").order_by("order")
+    )
+    if steps:
+        return [
+            {
+                "giver": step.handed_over_by.name,
+                "taker": f"{step.handed_to.name} ({step.name})",
+                "at": pdf.time_and_date(step.handed_over_at),
+                "result": step_result(step.finished_at, step.deadline) if step.finished_at else "",
+                "note": step.note,
+            }
+            for step in steps
+        ]
     rows = []
     events = dossier.events.filter(action__in=HANDOFF_EVENTS).order_by("at", "pk")
     for event in events:

@@ -162,3 +162,22 @@ def test_numbers_count_per_form_in_the_agency(dossier, staff):
     )
     assert official_forms.next_number(dossier, form) == "02/PTC"
     assert official_forms.next_number(dossier, official_forms.FORMS["02"]) == "01/PBS"
+
+
+def test_form_06_reads_the_process_control_record_once_routing_wrote_it(dossier, staff):
+    from workflow.tasks import route_dossier
+
+    dossier = transitions.receive(dossier, staff[Role.RECEPTION])
+    dossier = transitions.route(dossier, staff[Role.RECEPTION], note="Chuyển phòng Tư pháp")
+    dossier = transitions.forward(dossier, staff[Role.SPECIALIST], note="Trình lãnh đạo ký")
+    assert route_dossier(dossier.code) == 2
+    steps = list(dossier.process_steps.order_by("order"))
+    rows = official_forms.handoffs(dossier)
+    assert [row["note"] for row in rows] == [step.note for step in steps]
+    assert [row["taker"] for row in rows] == [
+        f"{step.handed_to.name} ({step.name})" for step in steps
+    ]
+    # The first step was closed by the forward, well before its deadline; the second is open.
+    assert [row["result"] for row in rows] == ["trước hạn", ""]
+    number, text = text_of(dossier, "06")
+    assert_has(text, dossier.code, steps[0].name, steps[1].handed_to.name)
