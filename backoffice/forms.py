@@ -8,6 +8,8 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
+from dossiers.lifecycle.table import Transition
+from dossiers.lifecycle.transitions import NOTE_LIMIT
 from identity.access import is_city_admin
 from identity.models import Role
 from procedures.models import Agency
@@ -42,3 +44,60 @@ class StaffRoleAddForm(forms.Form):
         if user is None:
             raise forms.ValidationError(_("There is no active account with this username."))
         return user
+
+
+class TransitionForm(forms.Form):
+    """One action of the transition table on one dossier, with the fields the table names.
+
+    The form only reads what the official typed: whether a reason, a list or a date is required
+    is the table's rule, checked by the transition service (its refusals come back as field
+    errors). The browser is told too (``required``), so nothing is posted in vain.
+    """
+
+    revision = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+    note = forms.CharField(
+        label=_("Reason or note"),
+        required=False,
+        max_length=NOTE_LIMIT,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    items = forms.CharField(
+        label=_("What the applicant must supply (one item per line)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    new_due_at = forms.DateTimeField(
+        label=_("New due date"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+    )
+
+    def __init__(self, *args: Any, transition: Transition, **kwargs: Any) -> None:
+        kwargs.setdefault("prefix", transition.action)
+        super().__init__(*args, **kwargs)
+        self.transition = transition
+        wanted = {
+            "note": True,
+            "items": transition.items_required,
+            "new_due_at": transition.new_date_required,
+        }
+        for name, shown in wanted.items():
+            if not shown:
+                del self.fields[name]
+        if transition.reason_required:
+            self.fields["note"].label = _("Reason (required)")
+            self.fields["note"].widget.attrs["required"] = True
+        for name in ("items", "new_due_at"):
+            if name in self.fields:
+                self.fields[name].widget.attrs["required"] = True
+
+    def asked(self) -> dict[str, Any]:
+        """The keyword arguments of :func:`dossiers.lifecycle.transitions.perform`."""
+        data = self.cleaned_data
+        asked: dict[str, Any] = {"note": data.get("note", ""), "revision": data["revision"]}
+        if "items" in self.fields:
+            asked["items"] = [line.strip() for line in data["items"].splitlines() if line.strip()]
+        if "new_due_at" in self.fields:
+            asked["new_due_at"] = data["new_due_at"]
+        return asked

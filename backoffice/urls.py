@@ -8,12 +8,14 @@ from django.urls import path
 
 from identity import views_official
 
-from . import views
+from . import views, views_dossiers
 
 app_name = "backoffice"
 
 urlpatterns = [
     path("", views.inbox, name="inbox"),
+    path("dossiers/", views_dossiers.dossier_inbox, name="dossiers"),
+    path("dossiers/<str:code>/", views_dossiers.dossier_page, name="dossier"),
     path("login/", views_official.login_view, name="login"),
     path("logout/", views_official.logout_view, name="logout"),
     path("agencies/<str:code>/", views.agency_workspace, name="agency"),

@@ -203,6 +203,14 @@ def _steps(dossier: Dossier) -> dict:
 # --- downloading ------------------------------------------------------------------------------
 
 
+def _may_read(user: Any, stored: StoredDocument) -> bool:
+    """The owner, or an official allowed to read a dossier the document is attached to."""
+    if uploads.can_read(user, stored):
+        return True
+    attachments = stored.attachments.select_related("dossier", "stored")
+    return any(uploads.can_read(user, attachment) for attachment in attachments)
+
+
 @require_safe
 def download(request: HttpRequest, public_id: Any) -> HttpResponse:
     """Stream a stored document to someone allowed to read it; 404 for anyone else, so the
@@ -210,7 +218,7 @@ def download(request: HttpRequest, public_id: Any) -> HttpResponse:
     if not request.user.is_authenticated:
         return citizen_login_redirect(request)
     stored = StoredDocument.objects.filter(public_id=public_id).first()
-    if stored is None or not uploads.can_read(request.user, stored):
+    if stored is None or not _may_read(request.user, stored):
         raise Http404
     try:
         handle = uploads.open_stored(stored)
