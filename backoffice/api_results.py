@@ -53,7 +53,7 @@ class DossierResultSerializer(serializers.ModelSerializer):
     description=(
         "The agency's leader attaches the result before approving a dossier being processed "
         "(status 4): a PDF (multipart/form-data: `file`, optional `title`), checked like every "
-        "upload, or `{\"render\": true}` to render it from the template with the agency's "
+        'upload, or `{"render": true}` to render it from the template with the agency\'s '
         "header. A result attached earlier is replaced. `approve` (POST …/transitions/) is "
         "refused with 400 (`fields.result`) while no result is attached."
     ),

@@ -111,9 +111,7 @@ def prepare(dossier: Dossier, choice: ResultChoice) -> Prepared:
         except DossierError as refused:
             raise DossierError(refused.message, {"result_file": refused.message}) from None
         fallback = display_name(written.original_name).rsplit(".", 1)[0]
-        return Prepared(
-            written.file, DossierResult.Source.UPLOADED, title or fallback, ""
-        )
+        return Prepared(written.file, DossierResult.Source.UPLOADED, title or fallback, "")
     if choice.render:
         title = title or default_title(dossier)
         number = _number(dossier)
@@ -125,8 +123,7 @@ def prepare(dossier: Dossier, choice: ResultChoice) -> Prepared:
 
 def _missing() -> tuple[str, dict[str, str]]:
     message = _(
-        "Attach the result before approving: upload the signed PDF or render it from the "
-        "template."
+        "Attach the result before approving: upload the signed PDF or render it from the template."
     )
     return message, {"result": message}
 
@@ -167,9 +164,7 @@ def attach(dossier: Dossier, user: Any, choice: ResultChoice) -> DossierResult:
         raise
 
 
-def on_approval(
-    dossier: Dossier, user: Any, prepared: Prepared | None, now: Any
-) -> DossierResult:
+def on_approval(dossier: Dossier, user: Any, prepared: Prepared | None, now: Any) -> DossierResult:
     """Part of the approval (the row is locked): record the result given now, or find the one
     attached earlier (else refuse), and put it in the applicant's document store."""
     if prepared is not None:

@@ -28,9 +28,7 @@ class DossierResult(models.Model):
         RENDERED = "rendered", _("Rendered from the template")
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    dossier = models.OneToOneField(
-        "dossiers.Dossier", models.CASCADE, related_name="result"
-    )
+    dossier = models.OneToOneField("dossiers.Dossier", models.CASCADE, related_name="result")
     title = models.CharField(_("title"), max_length=255)
     number = models.CharField(_("number"), max_length=40, blank=True)
     source = models.CharField(_("source"), max_length=10, choices=Source.choices)

@@ -144,9 +144,7 @@ def _render(
     store = list(uploads.stored_documents_of(citizen))
     known = {slot["id"] for slot in slots}
     general = " ".join(message for key, message in errors.items() if key not in known)
-    form_02 = (
-        dossier.issued_forms.filter(form=IssuedForm.Form.SUPPLEMENT).order_by("-pk").first()
-    )
+    form_02 = dossier.issued_forms.filter(form=IssuedForm.Form.SUPPLEMENT).order_by("-pk").first()
     by = open_request.requested_by
     return render(
         request,

@@ -151,3 +151,56 @@ def test_the_applicant_does_not_see_a_result_before_the_decision(client, process
     assert client.get(f"/dossiers/{processing.code}/result.pdf").status_code == 404
     sign_in(client, staff[Role.LEADER])
     assert client.get(f"/dossiers/{processing.code}/result.pdf").status_code == 200
+
+
+def test_the_result_endpoint_of_the_back_office_api(client, processing, staff):
+    url = f"/api/v1/backoffice/dossiers/{processing.code}/result/"
+    act = f"/api/v1/backoffice/dossiers/{processing.code}/transitions/"
+    sign_in(client, staff[Role.LEADER])
+    refused = client.post(act, {"action": "approve"}, content_type="application/json")
+    assert refused.status_code == 400 and "result" in refused.json()["error"]["fields"]
+    hostile_file = file("qd.pdf", hostile.pdf_with_launch())
+    bad = client.post(url, {"file": hostile_file})
+    assert bad.status_code == 400 and bad.json()["error"]["fields"]["file"]
+    made = client.post(url, {"render": True}, content_type="application/json")
+    assert made.status_code == 201 and made.json()["source"] == "rendered"
+    done = client.post(act, {"action": "approve"}, content_type="application/json")
+    assert done.status_code == 200 and done.json()["status"] == Status.DECIDED
+    late = client.post(url, {"render": True}, content_type="application/json")
+    assert late.status_code == 409 and set(late.json()["error"]) >= {"status", "detail"}
+
+    sign_in(client, staff[Role.SPECIALIST])
+    other = DossierFactory(submitted=True, key="key-2", applicant=processing.applicant)
+    other = transitions.route(transitions.receive(other, staff[Role.RECEPTION]),
+                              staff[Role.RECEPTION])  # fmt: skip
+    forbidden = client.post(
+        f"/api/v1/backoffice/dossiers/{other.code}/result/", {"render": True},
+        content_type="application/json",
+    )  # fmt: skip
+    assert forbidden.status_code == 403
+
+
+def test_the_citizens_page_shows_due_date_apology_and_result(client, processing, staff):
+    import datetime
+
+    from django.utils import timezone
+
+    leader = staff[Role.LEADER]
+    first_due = processing.due_at
+    new_due = timezone.now() + datetime.timedelta(days=20)
+    processing.due_at = processing.original_due_at = timezone.now() + datetime.timedelta(days=10)
+    processing.save(update_fields=["due_at", "original_due_at"])
+    dossier = transitions.apologise_and_extend(
+        processing, leader, note="Chờ xác minh của cơ quan khác", new_due_at=new_due
+    )
+    client.force_login(dossier.applicant.user)
+    with translation.override("vi"):
+        page = client.get(f"/dossiers/{dossier.code}/", HTTP_ACCEPT_LANGUAGE="vi").content.decode()
+    local_new = timezone.localtime(new_due).strftime("%H:%M %d/%m/%Y")
+    assert 'id="apology"' in page and "Chờ xác minh của cơ quan khác" in page
+    assert "data-new-due>" + local_new in page and "data-first-due" in page
+    assert first_due is not None and 'id="result"' not in page
+
+    dossier = transitions.approve(dossier, leader, result=ResultChoice(render=True))
+    page = client.get(f"/dossiers/{dossier.code}/").content.decode()
+    assert 'id="result"' in page and f"/dossiers/{dossier.code}/result.pdf" in page

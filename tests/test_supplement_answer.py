@@ -208,7 +208,9 @@ def test_another_citizen_gets_not_found_on_the_page_and_the_api(client, waiting)
     client.force_login(make_citizen().user)
     assert client.get(f"/dossiers/{waiting.code}/supplement/").status_code == 404
     response = client.post(
-        f"/api/v1/dossiers/{waiting.code}/supplement/", {"note": "x"}, content_type="application/json"
+        f"/api/v1/dossiers/{waiting.code}/supplement/",
+        {"note": "x"},
+        content_type="application/json",
     )
     assert response.status_code == 404 and set(response.json()["error"]) >= {"status", "detail"}
 
