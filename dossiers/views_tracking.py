@@ -158,20 +158,23 @@ def _latest(forms: list[IssuedForm], form: str) -> IssuedForm | None:
 
 
 def _requests(dossier: Dossier, forms: list[IssuedForm]) -> list[dict]:
-    """What the agency asked for (Mẫu 02), newest first, each with the answer sent so far."""
+    """What the agency asked for (Mẫu 02), newest first, each with the answer sent so far; the
+    one still waiting for the applicant (:func:`asked.open_request`) is marked ``open``."""
     rows = []
-    open_request = asked.open_request(dossier)
+    waiting = asked.ANSWERED_IN.get(dossier.status)
+    found_open = False
     for request in dossier.supplement_requests.select_related("requested_by").order_by(
         "-requested_at", "-pk"
     ):
         by = request.requested_by
-        documents = list(asked.answer_documents(request))
+        is_open = not found_open and request.kind == waiting and request.answered_at is None
+        found_open |= is_open
         rows.append(
             {
                 "request": request,
                 "by": (by.get_full_name() or by.get_username()) if by else "",
-                "open": open_request is not None and request.pk == open_request.pk,
-                "documents": documents,
+                "open": is_open,
+                "documents": list(asked.answer_documents(request)),
             }
         )
     if rows:
