@@ -77,6 +77,8 @@ class TransitionForm(forms.Form):
         kwargs.setdefault("prefix", transition.action)
         super().__init__(*args, **kwargs)
         self.transition = transition
+        if transition.action == "approve":
+            self.fields.update(ApproveResultFields().fields)
         wanted = {
             "note": True,
             "items": transition.items_required,
@@ -100,4 +102,30 @@ class TransitionForm(forms.Form):
             asked["items"] = [line.strip() for line in data["items"].splitlines() if line.strip()]
         if "new_due_at" in self.fields:
             asked["new_due_at"] = data["new_due_at"]
+        if data.get("result_file") or data.get("result_render"):
+            from dossiers.results import ResultChoice
+
+            asked["result"] = ResultChoice(
+                file=data.get("result_file"),
+                render=bool(data.get("result_render")),
+                title=data.get("result_title", ""),
+            )
         return asked
+
+
+class ApproveResultFields(forms.Form):
+    """The result the leader attaches when approving (dossiers.results): a signed PDF, or one
+    rendered from the template. Neither is required here: a result attached earlier (through
+    the API) will do, and the service refuses an approval without any."""
+
+    result_file = forms.FileField(
+        label=_("Result document (PDF)"),
+        required=False,
+        widget=forms.ClearableFileInput(attrs={"accept": ".pdf,application/pdf"}),
+    )
+    result_render = forms.BooleanField(
+        label=_("No file: render the result from the template"), required=False
+    )
+    result_title = forms.CharField(
+        label=_("Title of the result (optional)"), required=False, max_length=255
+    )

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import api
+from . import api, api_results
 
 urlpatterns = [
     path(
@@ -24,5 +24,10 @@ urlpatterns = [
         "backoffice/dossiers/<str:code>/transitions/",
         api.DossierTransitionView.as_view(),
         name="api-backoffice-dossier-transition",
+    ),
+    path(
+        "backoffice/dossiers/<str:code>/result/",
+        api_results.DossierResultView.as_view(),
+        name="api-backoffice-dossier-result",
     ),
 ]

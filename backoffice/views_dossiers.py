@@ -92,7 +92,7 @@ def dossier_page(request: HttpRequest, code: str) -> HttpResponse:
     if action not in TABLE:
         messages.error(request, _("Unknown action."))
         return redirect("backoffice:dossier", code=dossier.code)
-    form = TransitionForm(request.POST, transition=TABLE[action])
+    form = TransitionForm(request.POST, request.FILES, transition=TABLE[action])
     if not form.is_valid():
         return _render(request, dossier, {action: form}, status=400)
     try:

@@ -288,3 +288,6 @@ class IssuedForm(models.Model):
 
     def __str__(self) -> str:
         return f"{self.dossier} {self.form} #{self.revision}"
+
+
+from .results_models import DossierResult  # noqa: E402, F401  (a module of its own)

@@ -148,6 +148,11 @@ def _common(dossier: Dossier) -> dict[str, Any]:
     }
 
 
+def common_context(dossier: Dossier) -> dict[str, Any]:
+    """What every form after the receipt prints (the rendered result too: dossiers.results)."""
+    return _common(dossier)
+
+
 def _signer(role: str, name: str = "", hint: str = "(Ký, ghi rõ họ tên)") -> dict[str, str]:
     return {"role": role, "hint": hint, "name": name}
 

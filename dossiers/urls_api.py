@@ -3,6 +3,7 @@
 from django.urls import path
 
 from . import api
+from .api import answers
 
 urlpatterns = [
     path("dossiers/", api.DossierListView.as_view(), name="api-dossier-list"),
@@ -19,6 +20,21 @@ urlpatterns = [
         name="api-dossier-document",
     ),
     path("dossiers/<str:ref>/submit", api.DossierSubmitView.as_view(), name="api-dossier-submit"),
+    path(
+        "dossiers/<str:ref>/supplement/",
+        answers.SupplementAnswerView.as_view(),
+        name="api-dossier-supplement",
+    ),
+    path(
+        "dossiers/<str:ref>/supplement/documents/",
+        answers.SupplementDocumentsView.as_view(),
+        name="api-dossier-supplement-documents",
+    ),
+    path(
+        "dossiers/<str:ref>/supplement/documents/<int:document_id>/",
+        answers.SupplementDocumentView.as_view(),
+        name="api-dossier-supplement-document",
+    ),
     path(
         "dossiers/<str:ref>/withdraw",
         api.DossierWithdrawView.as_view(),

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views_forms, views_tracking
+from . import results_views, views_answer, views_forms, views_tracking
 
 app_name = "tracking"
 
@@ -11,5 +11,7 @@ urlpatterns = [
     path("dossiers/<str:code>/receipt.pdf", views_tracking.receipt_pdf, name="receipt"),
     path("dossiers/<str:code>/forms/<int:pk>.pdf", views_forms.form_pdf, name="form"),
     path("dossiers/<str:code>/withdraw/", views_tracking.withdraw, name="withdraw"),
+    path("dossiers/<str:code>/supplement/", views_answer.answer_page, name="supplement"),
+    path("dossiers/<str:code>/result.pdf", results_views.result_pdf, name="result"),
     path("lookup/", views_tracking.lookup, name="lookup"),
 ]

@@ -134,9 +134,35 @@ def _render(
     for document in services.attached(dossier):
         by_slot[document.slot_id].append(document)
     store = list(uploads.stored_documents_of(citizen))
+    rows = slot_rows(services.active_document_slots(dossier), by_slot, store, errors)
+    context = _steps(dossier)
+    others = [document for documents in by_slot.values() for document in documents]
+    sections = dossier.form_schema.get("sections") or []
+    context |= {
+        "dossier": dossier,
+        "procedure": dossier.procedure,
+        "rows": rows,
+        "others": others,
+        "general": general,
+        "editable": dossier.status == Status.DRAFT,
+        "missing": services.missing_documents(dossier) if dossier.status == Status.DRAFT else [],
+        "back_url": (
+            f"/dossiers/drafts/{dossier.public_id}/step/{sections[-1]['id']}/" if sections else ""
+        ),
+        "review_url": f"/dossiers/drafts/{dossier.public_id}/review/",
+        "dossier_url": f"/dossiers/{dossier.code}/" if dossier.code else "",
+    }
+    return render(request, "dossiers/documents_step.html", context, status=status)
+
+
+def slot_rows(
+    slots: list[dict], by_slot: dict[str, list], store: list[StoredDocument], errors: dict
+) -> list[dict]:
+    """One row per slot for an upload page: what it accepts, its limit, the documents attached
+    (taken out of ``by_slot``), the citizen's stored documents that fit it, its error. Used by
+    the draft's documents step and by the answer to a supplement request (views_answer)."""
     rows = []
-    active = services.active_document_slots(dossier)
-    for slot in active:
+    for slot in slots:
         accept = uploads.slot_accept(slot)
         limit = uploads.limit_bytes(uploads.slot_max_size_mb(slot))
         here = by_slot.pop(slot["id"], [])
@@ -162,24 +188,7 @@ def _render(
                 "error": errors.get(slot["id"], ""),
             }
         )
-    context = _steps(dossier)
-    others = [document for documents in by_slot.values() for document in documents]
-    sections = dossier.form_schema.get("sections") or []
-    context |= {
-        "dossier": dossier,
-        "procedure": dossier.procedure,
-        "rows": rows,
-        "others": others,
-        "general": general,
-        "editable": dossier.status == Status.DRAFT,
-        "missing": services.missing_documents(dossier) if dossier.status == Status.DRAFT else [],
-        "back_url": (
-            f"/dossiers/drafts/{dossier.public_id}/step/{sections[-1]['id']}/" if sections else ""
-        ),
-        "review_url": f"/dossiers/drafts/{dossier.public_id}/review/",
-        "dossier_url": f"/dossiers/{dossier.code}/" if dossier.code else "",
-    }
-    return render(request, "dossiers/documents_step.html", context, status=status)
+    return rows
 
 
 def _steps(dossier: Dossier) -> dict:

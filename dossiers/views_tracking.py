@@ -30,8 +30,9 @@ from portal import ratelimit
 from portal.downloads import content_disposition
 from portal.errors import too_many_requests
 
-from . import services
-from .models import Dossier, DossierEvent, Status
+from . import results, services
+from .lifecycle import asked
+from .models import Dossier, DossierEvent, IssuedForm, Status
 from .official_forms import issued
 from .tasks import receipt_file
 
@@ -82,6 +83,8 @@ ACTION_WORDS = {
     "decided": gettext_lazy("Result ready"),
     "result_returned": gettext_lazy("Result delivered"),
     "rescheduled": gettext_lazy("Appointment moved (apology letter issued)"),
+    "supplement_sent": gettext_lazy("Supplement sent by the applicant"),
+    "completion_sent": gettext_lazy("Completed documents sent by the applicant"),
 }
 
 
@@ -138,7 +141,8 @@ def _documents(dossier: Dossier) -> list[dict]:
     }
     return [
         {
-            "slot": names.get(item.slot_id, item.slot_id),
+            # An answer to a request has no slot of the form: its item's words name it.
+            "slot": names.get(item.slot_id, item.stored.title),
             "title": item.stored.title,
             "file_name": item.stored.original_name,
             "reused": item.reused,
@@ -148,12 +152,52 @@ def _documents(dossier: Dossier) -> list[dict]:
     ]
 
 
-@never_cache
-@require_GET
-def dossier_detail(request: HttpRequest, code: str) -> HttpResponse:
-    if not request.user.is_authenticated:
-        return citizen_login_redirect(request)
-    dossier = _own_dossier(request, code)
+def _latest(forms: list[IssuedForm], form: str) -> IssuedForm | None:
+    matching = [issued_form for issued_form in forms if issued_form.form == form]
+    return matching[-1] if matching else None
+
+
+def _requests(dossier: Dossier, forms: list[IssuedForm]) -> list[dict]:
+    """What the agency asked for (Mẫu 02), newest first, each with the answer sent so far; the
+    one still waiting for the applicant (:func:`asked.open_request`) is marked ``open``."""
+    rows = []
+    waiting = asked.ANSWERED_IN.get(dossier.status)
+    found_open = False
+    for request in dossier.supplement_requests.select_related("requested_by").order_by(
+        "-requested_at", "-pk"
+    ):
+        by = request.requested_by
+        is_open = not found_open and request.kind == waiting and request.answered_at is None
+        found_open |= is_open
+        rows.append(
+            {
+                "request": request,
+                "by": (by.get_full_name() or by.get_username()) if by else "",
+                "open": is_open,
+                "documents": list(asked.answer_documents(request)),
+            }
+        )
+    if rows:
+        rows[0]["form"] = _latest(forms, IssuedForm.Form.SUPPLEMENT)
+    return rows
+
+
+def _apology(dossier: Dossier, forms: list[IssuedForm]) -> dict | None:
+    """The apology and new date (Mẫu 04) once the due date was moved."""
+    if not dossier.extended:
+        return None
+    event = dossier.events.filter(action="rescheduled").order_by("-at", "-pk").first()
+    return {
+        "first_due_at": dossier.original_due_at,
+        "new_due_at": dossier.due_at,
+        "reason": event.note if event else "",
+        "at": event.at if event else None,
+        "form": _latest(forms, IssuedForm.Form.APOLOGY),
+    }
+
+
+def detail_context(dossier: Dossier) -> dict:
+    """Everything the citizen's dossier page shows about ``dossier`` (its owner checked)."""
     timeline = []
     for event in services.timeline(dossier):
         row = describe_event(event)
@@ -161,19 +205,31 @@ def dossier_detail(request: HttpRequest, code: str) -> HttpResponse:
         row["note"] = event.note
         timeline.append(row)
     forms = issued(dossier)
-    return render(
-        request,
-        "dossiers/detail.html",
-        {
-            "dossier": dossier,
-            "status": status_view(dossier),
-            "timeline": timeline,
-            "documents": _documents(dossier),
-            "receipt_ready": receipt_file(dossier, forms) is not None,
-            "issued_forms": forms,
-            "can_withdraw": dossier.status in services.WITHDRAWABLE,
-        },
-    )
+    result = results.result_of(dossier) if dossier.status in results.VISIBLE_TO_APPLICANT else None
+    return {
+        "dossier": dossier,
+        "status": status_view(dossier),
+        "timeline": timeline,
+        "documents": _documents(dossier),
+        "receipt_ready": receipt_file(dossier, forms) is not None,
+        "issued_forms": forms,
+        "can_withdraw": dossier.status in services.WITHDRAWABLE,
+        "requests": _requests(dossier, forms),
+        "apology": _apology(dossier, forms),
+        "result": result,
+        "due_moved": bool(
+            dossier.original_due_at and dossier.due_at and dossier.original_due_at != dossier.due_at
+        ),
+    }
+
+
+@never_cache
+@require_GET
+def dossier_detail(request: HttpRequest, code: str) -> HttpResponse:
+    if not request.user.is_authenticated:
+        return citizen_login_redirect(request)
+    dossier = _own_dossier(request, code)
+    return render(request, "dossiers/detail.html", detail_context(dossier))
 
 
 @never_cache

@@ -13,6 +13,10 @@
   least one), ``submitted`` (filled in, documents attached and submitted through the real
   service, so the code is allocated), ``withdrawn`` (submitted, then withdrawn).
 - ``StoredDocumentFactory(owner=…)``: a PDF row of a citizen's document store (no file on disk).
+- ``DossierResultFactory(dossier=…, created_by=…)``: the result attached to a dossier, as a row
+  only (no file on disk): what approval requires. Files come through ``dossiers.results``.
+- ``SupplementRequestFactory(dossier=…, requested_by=…)``: an open request of the agency as a
+  row only (trait ``completion``); the transitions make real ones.
 - ``ProcedureVersionFactory(procedure=…)``: a new published version of a catalogue procedure,
   made and published through ``procedures.services`` like an administrator does.
 """
@@ -28,7 +32,13 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from factory.django import DjangoModelFactory
 
 from dossiers import services
-from dossiers.models import Dossier, DossierDocument, StoredDocument
+from dossiers.models import (
+    Dossier,
+    DossierDocument,
+    DossierResult,
+    StoredDocument,
+    SupplementRequest,
+)
 from identity.models import Citizen, Role, StaffRole
 from procedures import services as catalogue
 from procedures.eforms import is_visible
@@ -156,6 +166,33 @@ class StoredDocumentFactory(DjangoModelFactory):
     content_type = "application/pdf"
     size = 10
     sha256 = "0" * 64
+
+
+class DossierResultFactory(DjangoModelFactory):
+    """The result attached to a dossier, as a row only (no file on disk)."""
+
+    class Meta:
+        model = DossierResult
+
+    title = "Giấy chứng nhận kết hôn"
+    source = DossierResult.Source.RENDERED
+    storage_name = factory.Sequence(lambda n: f"{n:032x}.pdf")
+    size = 10
+    sha256 = "0" * 64
+
+
+class SupplementRequestFactory(DjangoModelFactory):
+    """An open supplement request (or, trait ``completion``, a completion request) as a row."""
+
+    class Meta:
+        model = SupplementRequest
+
+    class Params:
+        completion = factory.Trait(kind=SupplementRequest.Kind.COMPLETION)
+
+    kind = SupplementRequest.Kind.SUPPLEMENT
+    items = factory.LazyFunction(lambda: ["Bản sao giấy khai sinh", "Giấy xác nhận cư trú"])
+    reason = "Hồ sơ còn thiếu giấy tờ"
 
 
 def attach_required(dossier: Dossier, citizen: Citizen) -> None:

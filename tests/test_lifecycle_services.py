@@ -12,7 +12,7 @@ from dossiers.errors import ActionForbidden, Conflict, DossierError
 from dossiers.lifecycle import transitions
 from dossiers.models import Dossier, DossierEvent, Status, SupplementRequest
 from identity.models import Role
-from tests.factories import HOME_WARD, DossierFactory, OfficialFactory
+from tests.factories import HOME_WARD, DossierFactory, DossierResultFactory, OfficialFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -59,6 +59,7 @@ def test_a_whole_journey_writes_who_when_from_to_and_why(dossier, staff):
     dossier = transitions.request_fees(dossier, specialist)
     dossier = transitions.mark_fees_paid(dossier, desk)
     dossier = transitions.forward(dossier, specialist, note="Trình lãnh đạo")
+    DossierResultFactory(dossier=dossier, created_by=leader)  # attached earlier (dossiers.results)
     dossier = transitions.approve(dossier, leader)
     assert dossier.finished_at is not None
     dossier = transitions.return_result(dossier, desk)

@@ -19,7 +19,13 @@ from dossiers.lifecycle import table, transitions
 from dossiers.models import Dossier, DossierEvent, Status
 from identity.models import Role, StaffRole
 from procedures.models import Agency
-from tests.factories import HOME_WARD, DossierFactory, OfficialFactory
+from tests.factories import (
+    HOME_WARD,
+    DossierFactory,
+    DossierResultFactory,
+    OfficialFactory,
+    SupplementRequestFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -39,7 +45,11 @@ DOMAIN = {
     "approve": ({4}, 9),
     "return_result": ({9}, 10),
     "withdraw": ({1, 2, 4, 5}, 7),
+    # The applicant's answer online (the desk's receive_supplement stays for paper).
+    "answer_supplement": ({5}, 4),
+    "answer_completion": ({1}, 1),
 }
+APPLICANT_ACTIONS = {"withdraw", "answer_supplement", "answer_completion"}
 EVERY_STATUS = [pytest.param(int(s), id=f"status-{int(s)}") for s in Status]
 
 
@@ -89,6 +99,14 @@ def request_for(action: str) -> dict:
 def attempt(dossier: Dossier, action: str, official, citizen):
     if action == "withdraw":
         return transitions.withdraw(dossier, citizen, "Lý do cụ thể")
+    if action in ("answer_supplement", "answer_completion"):
+        # What the applicant answers: a request of the kind the action answers.
+        completion = action == "answer_completion"
+        SupplementRequestFactory(dossier=dossier, requested_by=official, completion=completion)
+        service = getattr(transitions, action)
+        return service(dossier, citizen, "Đã bổ sung")
+    if action == "approve":
+        DossierResultFactory(dossier=dossier, created_by=official)  # approval needs a result
     return transitions.perform(dossier, official, action, **request_for(action))
 
 
@@ -121,7 +139,9 @@ def test_the_actions_offered_are_the_ones_that_work(everyone, status):
     Dossier.objects.filter(pk=dossier.pk).update(status=status, due_at=timezone.now())
     dossier.refresh_from_db()
     offered = table.available(dossier, Role.values)
-    expected = [a for a, (sources, _) in DOMAIN.items() if status in sources and a != "withdraw"]
+    expected = [
+        a for a, (sources, _) in DOMAIN.items() if status in sources and a not in APPLICANT_ACTIONS
+    ]
     assert offered == expected
     applicant_may = "withdraw" in table.available(dossier, [table.APPLICANT])
     assert applicant_may is (status in {1, 2, 4, 5})

@@ -174,8 +174,9 @@ def test_reading_a_dossier_over_the_api(owner, django_assert_max_num_queries):
 def test_the_dossier_page(owner, django_assert_max_num_queries):
     client, dossier = owner
     # The dossier (procedure, version and agency joined), the timeline, the documents with
-    # their stored files, the forms issued for it, the receipt's file row. Nothing written.
-    with django_assert_max_num_queries(SIGNED_IN + 5):
+    # their stored files, the forms issued for it, the receipt's file row, the agency's
+    # requests to the applicant (Mẫu 02; each with its answer's documents). Nothing written.
+    with django_assert_max_num_queries(SIGNED_IN + 6):
         response = client.get(f"/dossiers/{dossier.code}/")
     assert response.status_code == 200
     assert settings.SESSION_COOKIE_NAME not in response.cookies

@@ -63,11 +63,15 @@ class FileSizeLimit(FileUploadHandler):
         return None  # the next handler returns the file
 
 
-def limit_for(dossier: Dossier | None, slot_id: str | None) -> tuple[int, str]:
+def limit_for(
+    dossier: Dossier | None, slot_id: str | None, slots: list[dict] | None = None
+) -> tuple[int, str]:
     """The limit in bytes, and as the page writes it in MB, for a file sent to ``slot_id`` of
     ``dossier``; the largest of the draft's slots when the slot is not named or not one of them,
-    and the hard cap without a draft."""
-    slots = services.active_document_slots(dossier) if dossier is not None else []
+    and the hard cap without a draft. ``slots``: other slots than the draft's (the items of a
+    supplement request)."""
+    if slots is None:
+        slots = services.active_document_slots(dossier) if dossier is not None else []
     named = [slot for slot in slots if slot_id and slot["id"] == slot_id]
     sizes = [slot_max_size_mb(slot) for slot in (named or slots)]
     size_mb = max(sizes) if sizes else HARD_CAP_BYTES / MB
@@ -128,9 +132,11 @@ class UploadTooLarge(APIException):
         super().__init__({"file": [message]})
 
 
-def guard_api(request: HttpRequest, dossier: Dossier | None, slot_id: str) -> None:
+def guard_api(
+    request: HttpRequest, dossier: Dossier | None, slot_id: str, slots: list[dict] | None = None
+) -> None:
     """Before the API parses the body: 413 when it announces too much, else limit its reading."""
-    limit, limit_text = limit_for(dossier, slot_id)
+    limit, limit_text = limit_for(dossier, slot_id, slots)
     if declared_too_large(request, limit):
         raise UploadTooLarge(declared_message(limit_text))
     guard(request, limit, limit_text)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -52,8 +53,11 @@ class _Written:
         self.file.remove()
 
 
-def _check_and_write(uploaded_file: Any, accept: list[str], max_size_mb: float) -> _Written:
-    """Check ``uploaded_file`` and write it under a new storage name; raise DossierError."""
+def check_and_write(uploaded_file: Any, accept: list[str], max_size_mb: float) -> _Written:
+    """Check ``uploaded_file`` and write it under a new storage name; raise DossierError.
+
+    The one way an uploaded file reaches the private storage: the citizens' documents and the
+    results officials attach (:mod:`dossiers.results`) alike. The caller keeps or removes it."""
     checked = check_upload(uploaded_file, accept, max_size_mb)
 
     def inspect(path: Path) -> None:
@@ -114,7 +118,7 @@ def store_upload(
     not match its extension or does not pass :func:`.checks.content_refusal`. A file identical
     to one already in the citizen's store returns that stored document (no second copy).
     """
-    written = _check_and_write(uploaded_file, list(accept), max_size_mb)
+    written = check_and_write(uploaded_file, list(accept), max_size_mb)
     try:
         return _keep(citizen, written, title)
     except BaseException:
@@ -148,11 +152,29 @@ def find_stored(citizen: Citizen, public_id: Any) -> StoredDocument | None:
     return StoredDocument.objects.filter(owner=citizen, public_id=key).first()
 
 
-# --- documents of a draft ---------------------------------------------------------------------
+# --- documents of a draft, or of a dossier answering a request --------------------------------
 
 
-def _slot(dossier: Dossier, slot_id: Any) -> dict:
-    for slot in active_document_slots(dossier):
+@dataclass(frozen=True)
+class Attachable:
+    """Where a citizen attaches documents: a draft's slots (:data:`DRAFT`), or the items of a
+    supplement or completion request on a submitted dossier
+    (:mod:`dossiers.lifecycle.answer`). ``check`` refuses without a lock (before a file is
+    written), ``lock`` locks the dossier row and checks again, ``slots`` lists where documents
+    may go; with ``own_slots_only`` only documents of those slots may be removed (what was
+    submitted earlier stays)."""
+
+    check: Callable[[Dossier, Citizen], None]
+    lock: Callable[[Dossier, Citizen], Dossier]
+    slots: Callable[[Dossier], list[dict]]
+    own_slots_only: bool = False
+
+
+DRAFT = Attachable(check_draft, lock_draft, active_document_slots)
+
+
+def _slot(dossier: Dossier, slot_id: Any, target: Attachable = DRAFT) -> dict:
+    for slot in target.slots(dossier):
         if slot["id"] == slot_id:
             return slot
     raise DossierError(
@@ -162,23 +184,28 @@ def _slot(dossier: Dossier, slot_id: Any) -> dict:
 
 
 def attach_upload(
-    dossier: Dossier, citizen: Citizen, slot_id: str, uploaded_file: Any
+    dossier: Dossier,
+    citizen: Citizen,
+    slot_id: str,
+    uploaded_file: Any,
+    *,
+    target: Attachable = DRAFT,
 ) -> DossierDocument:
-    """Store an upload and attach it to the draft's slot ``slot_id`` (``reused=False``); a file
-    identical to one already in the citizen's store is attached as that stored document, still
-    as an upload.
+    """Store an upload and attach it to the slot ``slot_id`` of the draft (or of ``target``)
+    (``reused=False``); a file identical to one already in the citizen's store is attached as
+    that stored document, still as an upload.
 
-    The draft is checked before the file is read, and again under a row lock after it was
+    The dossier is checked before the file is read, and again under a row lock after it was
     written, so no database lock is held while a large file is copied; a refused or failed
     attachment leaves neither a row nor a file behind.
     """
-    check_draft(dossier, citizen)
-    slot = _slot(dossier, slot_id)
-    written = _check_and_write(uploaded_file, slot_accept(slot), slot_max_size_mb(slot))
+    target.check(dossier, citizen)
+    slot = _slot(dossier, slot_id, target)
+    written = check_and_write(uploaded_file, slot_accept(slot), slot_max_size_mb(slot))
     try:
         with transaction.atomic():
-            locked = lock_draft(dossier, citizen)
-            slot = _slot(locked, slot_id)
+            locked = target.lock(dossier, citizen)
+            slot = _slot(locked, slot_id, target)
             stored = _keep(citizen, written, slot["name"])
             # Identical content already attached to this slot: that attachment stands.
             document, _created = DossierDocument.objects.get_or_create(
@@ -192,15 +219,21 @@ def attach_upload(
 
 @transaction.atomic
 def reuse_document(
-    dossier: Dossier, citizen: Citizen, slot_id: str, stored_public_id: Any
+    dossier: Dossier,
+    citizen: Citizen,
+    slot_id: str,
+    stored_public_id: Any,
+    *,
+    target: Attachable = DRAFT,
 ) -> DossierDocument:
-    """Attach a document of the citizen's store to the draft's slot (``reused=True``).
+    """Attach a document of the citizen's store to the slot of the draft (or of ``target``)
+    (``reused=True``).
 
     Someone else's document answers exactly like one that does not exist. Attaching the same
     document to the same slot again returns the existing attachment.
     """
-    locked = lock_draft(dossier, citizen)
-    slot = _slot(locked, slot_id)
+    locked = target.lock(dossier, citizen)
+    slot = _slot(locked, slot_id, target)
     stored = find_stored(citizen, stored_public_id)
     if stored is None:
         message = _("This document was not found in your documents.")
@@ -227,13 +260,19 @@ def reuse_document(
 
 
 @transaction.atomic
-def detach(dossier: Dossier, citizen: Citizen, document_id: Any) -> None:
-    """Remove a document from the draft. The file stays in the citizen's store."""
-    locked = lock_draft(dossier, citizen)
+def detach(
+    dossier: Dossier, citizen: Citizen, document_id: Any, *, target: Attachable = DRAFT
+) -> None:
+    """Remove a document from the draft (or from ``target``'s slots). The file stays in the
+    citizen's store."""
+    locked = target.lock(dossier, citizen)
     try:
         pk = int(document_id)
     except (TypeError, ValueError):
         pk = None
-    deleted, _detail = DossierDocument.objects.filter(dossier=locked, pk=pk).delete()
+    documents = DossierDocument.objects.filter(dossier=locked, pk=pk)
+    if target.own_slots_only:
+        documents = documents.filter(slot_id__in=[slot["id"] for slot in target.slots(locked)])
+    deleted, _detail = documents.delete()
     if not deleted:
         raise DossierError(_("This document is not attached to the dossier."))

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from identity.models import Role
 
 from ..models import Dossier, Status
+from .asked import has_open_completion
 
 # Not a staff role: the dossier's own applicant (the citizen who filed it).
 APPLICANT = "applicant"
@@ -30,6 +31,11 @@ FINAL = frozenset({Status.REFUSED, Status.WITHDRAWN, Status.STOPPED, Status.DECI
 def _no_supplement_yet(dossier: Dossier) -> bool:
     """At most one supplement request per dossier (Decree 118 art. 11)."""
     return dossier.supplement_count == 0
+
+
+def _completion_asked(dossier: Dossier) -> bool:
+    """A completion request of the desk waits for the applicant's answer."""
+    return has_open_completion(dossier)
 
 
 def _not_extended_yet(dossier: Dossier) -> bool:
@@ -102,6 +108,17 @@ TABLE: dict[str, Transition] = {
         _t(
             "withdraw", [1, 2, 4, 5], 7, [APPLICANT], "withdrawn", _("Withdraw the dossier"),
             refusal=_("This dossier can no longer be withdrawn."),
+        ),
+        # The applicant's answer online; receive_supplement stays for answers at the desk.
+        _t(
+            "answer_supplement", [5], 4, [APPLICANT], "supplement_sent",
+            _("Send the supplement"),
+            refusal=_("This dossier no longer waits for a supplement from you."),
+        ),
+        _t(
+            "answer_completion", [1], None, [APPLICANT], "completion_sent",
+            _("Send the completed documents"), guard=_completion_asked,
+            refusal=_("This dossier no longer waits for documents from you."),
         ),
     ]
 }  # fmt: skip

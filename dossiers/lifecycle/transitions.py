@@ -27,6 +27,7 @@ from identity.models import Citizen
 from .. import deadlines
 from ..errors import ActionForbidden, Conflict, DossierError
 from ..models import Dossier, DossierEvent, SupplementRequest
+from . import asked as asked_of
 from .table import APPLICANT, FINAL, TABLE, Transition
 
 logger = logging.getLogger(__name__)
@@ -56,6 +57,7 @@ class Request:
     items: Sequence[str] = ()
     new_due_at: datetime.datetime | None = None
     revision: int | None = None
+    result: Any = None  # approve: a dossiers.results.Prepared file to attach as the result
 
 
 Change = Callable[[Dossier, Actor, Request, datetime.datetime], None]
@@ -108,13 +110,36 @@ def _check_request(t: Transition, asked: Request) -> None:
         raise DossierError(_("Some information is missing or not valid."), errors)
 
 
-def _lock(dossier: Dossier) -> Dossier:
+def lock(dossier: Dossier) -> Dossier:
     """The dossier's row, locked until the transaction ends (not the joined rows)."""
     return (
         Dossier.objects.select_for_update(of=("self",))
         .select_related("receiving_agency", "procedure_version")
         .get(pk=dossier.pk)
     )
+
+
+def check_allowed(
+    dossier: Dossier, action: str, who: Callable[[Dossier], Actor], revision: int | None = None
+) -> Actor:
+    """Who acts, if ``action`` is theirs to take on ``dossier`` as it stands: raises
+    ``Dossier.DoesNotExist`` (not theirs to see), :class:`ActionForbidden` (their role may not)
+    or :class:`Conflict` (another revision or status). Run under the row lock by every
+    transition; run without it before slow work (writing a file) to refuse early."""
+    t = TABLE[action]
+    actor = who(dossier)
+    if not t.roles & actor.roles:
+        raise ActionForbidden(_("Your role may not take this action on this dossier."))
+    if revision is not None and revision != dossier.revision:
+        raise Conflict(_("Someone else changed this dossier meanwhile; reload it."))
+    if dossier.status not in t.sources:
+        raise Conflict(
+            str(t.refusal)
+            if t.refusal
+            else _('This dossier is now "%(status)s"; this action is no longer possible.')
+            % {"status": dossier.get_status_display()}
+        )
+    return actor
 
 
 def _perform(
@@ -127,19 +152,8 @@ def _perform(
     t = TABLE[action]
     _check_request(t, asked)
     with transaction.atomic():
-        locked = _lock(dossier)
-        actor = who(locked)
-        if not t.roles & actor.roles:
-            raise ActionForbidden(_("Your role may not take this action on this dossier."))
-        if asked.revision is not None and asked.revision != locked.revision:
-            raise Conflict(_("Someone else changed this dossier meanwhile; reload it."))
-        if locked.status not in t.sources:
-            raise Conflict(
-                str(t.refusal)
-                if t.refusal
-                else _('This dossier is now "%(status)s"; this action is no longer possible.')
-                % {"status": locked.get_status_display()}
-            )
+        locked = lock(dossier)
+        actor = check_allowed(locked, action, who, asked.revision)
         now = timezone.now()
         if change is not None:
             change(locked, actor, asked, now)
@@ -208,12 +222,39 @@ def _ask(kind: str) -> Change:
 
 
 def _supplied(dossier: Dossier, actor: Actor, asked: Request, now: datetime.datetime) -> None:
-    """The clock runs again: restarted or shifted per the configured rule (DOMAIN.md §4)."""
+    """The supplement is in (at the desk, or sent online): the request is answered and the
+    clock runs again, restarted or shifted per the configured rule (DOMAIN.md §4). Processing
+    resumes at the step that asked: the open process-control step and its assignee stay."""
     dossier.supplement_requests.filter(
         kind=SupplementRequest.Kind.SUPPLEMENT, answered_at=None
     ).update(answered_at=now)
     dossier.due_at = deadlines.resumed_due_date(dossier, dossier.paused_at, now)
     dossier.paused_at = None
+
+
+def _answered(dossier: Dossier, actor: Actor, asked: Request, now: datetime.datetime) -> None:
+    """The applicant sends what was asked: at least one document attached to the request's
+    items, or a message. A supplement then resumes processing (:func:`_supplied`); a completion
+    request is marked answered and the dossier waits, still status 1, for the desk."""
+    request = asked_of.open_request(dossier)
+    if request is None:
+        raise Conflict(_("This request has already been answered."))
+    if not asked.note.strip() and not asked_of.answer_documents(request).exists():
+        message = _("Attach at least one of the documents asked for, or write a message.")
+        raise DossierError(message, {"documents": message})
+    if request.kind == SupplementRequest.Kind.SUPPLEMENT:
+        _supplied(dossier, actor, asked, now)
+    else:
+        request.answered_at = now
+        request.save(update_fields=["answered_at"])
+
+
+def _decided(dossier: Dossier, actor: Actor, asked: Request, now: datetime.datetime) -> None:
+    """Approval needs the result (:mod:`dossiers.results`): the one given now, or one attached
+    earlier; it is also put in the applicant's document store."""
+    from .. import results  # results uses the document store, which imports the services
+
+    results.on_approval(dossier, actor.user, asked.result, now)
 
 
 def _extended(dossier: Dossier, actor: Actor, asked: Request, now: datetime.datetime) -> None:
@@ -244,6 +285,9 @@ CHANGES: dict[str, Change] = {
     "return_for_completion": _ask(SupplementRequest.Kind.COMPLETION),
     "request_supplement": _ask(SupplementRequest.Kind.SUPPLEMENT),
     "receive_supplement": _supplied,
+    "answer_supplement": _answered,
+    "answer_completion": _answered,
+    "approve": _decided,
     "apologise_and_extend": _extended,
     "return_result": _delivered,
 }
@@ -261,11 +305,32 @@ def _by_official(action: str) -> Callable[..., Dossier]:
     return service
 
 
-# Every action of the table for an official; ``withdraw`` is the applicant's (below), so an
-# official asking for it is refused by the role check (403) like any action outside their role.
+def _approve(dossier: Dossier, user: Any, *, result: Any = None, **asked: Any) -> Dossier:
+    """Approve the result (4 → 9). ``result``: a :class:`dossiers.results.ResultChoice` (an
+    uploaded PDF, or rendered from the template), or None to approve with the result attached
+    earlier; without any, refused (:class:`DossierError`, field ``result``). The file is checked
+    and written before the row lock, and removed again when the approval fails."""
+    from .. import results
+
+    request = Request(**asked)
+    _check_request(TABLE["approve"], request)
+    if result is not None:
+        check_allowed(dossier, "approve", official(user), request.revision)
+        request.result = results.prepare(dossier, result)
+    try:
+        return _perform(dossier, "approve", official(user), request, _decided)
+    except BaseException:
+        if request.result is not None:
+            request.result.discard()
+        raise
+
+
+# Every action of the table for an official; the applicant's (``withdraw``, the answers, below)
+# are refused to an official by the role check (403) like any action outside their role.
 OFFICIAL_SERVICES: dict[str, Callable[..., Dossier]] = {
     action: _by_official(action) for action in TABLE
 }
+OFFICIAL_SERVICES["approve"] = _approve
 receive = OFFICIAL_SERVICES["receive"]
 refuse = OFFICIAL_SERVICES["refuse"]
 return_for_completion = OFFICIAL_SERVICES["return_for_completion"]
@@ -285,6 +350,18 @@ def withdraw(dossier: Dossier, citizen: Citizen, reason: str) -> Dossier:
     """The applicant withdraws (status 7) while the dossier is 1, 2, 4 or 5."""
     asked = Request(note=reason[:NOTE_LIMIT])
     return _perform(dossier, "withdraw", applicant(citizen), asked)
+
+
+def answer_supplement(dossier: Dossier, citizen: Citizen, note: str = "") -> Dossier:
+    """The applicant sends the supplement online (5 → 4): see :func:`_answered`."""
+    asked = Request(note=note[:NOTE_LIMIT])
+    return _perform(dossier, "answer_supplement", applicant(citizen), asked, _answered)
+
+
+def answer_completion(dossier: Dossier, citizen: Citizen, note: str = "") -> Dossier:
+    """The applicant sends the completed documents (status 1 stays 1): see :func:`_answered`."""
+    asked = Request(note=note[:NOTE_LIMIT])
+    return _perform(dossier, "answer_completion", applicant(citizen), asked, _answered)
 
 
 def perform(dossier: Dossier, user: Any, action: str, **asked: Any) -> Dossier:

@@ -152,3 +152,31 @@ def test_the_menu_is_a_plain_bar_on_a_desktop(page, live_server):
     links = page.locator("header .site-nav a")
     tops = {round(links.nth(i).bounding_box()["y"]) for i in range(links.count())}
     assert len(tops) == 1 and tops.pop() >= brand["y"] + brand["height"]
+
+
+@pytest.mark.e2e
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("viewport", [PHONE], ids=["phone-360"])
+def test_the_dossier_page_and_the_supplement_answer_fit_a_phone(page, live_server, popular_subset):
+    """A dossier waiting for a supplement: its page and the answer page need no sideways
+    scrolling at 360 px, and the way to answer is on the answer page's first screen."""
+    from dossiers.lifecycle import transitions
+    from identity.models import Role
+    from procedures.importer import import_records
+    from tests.factories import HOME_WARD, DossierFactory, OfficialFactory
+
+    assert import_records(popular_subset).rejected == []
+    citizen = log_in_as_citizen(page, live_server)
+    desk = OfficialFactory(username="ward.desk", role=Role.RECEPTION, agency=HOME_WARD)
+    specialist = OfficialFactory(username="ward.cv", role=Role.SPECIALIST, agency=HOME_WARD)
+    dossier = DossierFactory(submitted=True, applicant=citizen)
+    dossier = transitions.route(transitions.receive(dossier, desk), desk)
+    transitions.request_supplement(
+        dossier, specialist, note="Thiếu giấy tờ", items=["Giấy xác nhận tình trạng hôn nhân"]
+    )
+    for path in (f"/dossiers/{dossier.code}/", f"/dossiers/{dossier.code}/supplement/"):
+        page.goto(f"{live_server.url}{path}")
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= PHONE["width"], f"{path} is {width} px wide"
+    expect(page.locator("main input[type=file]").first).to_be_visible()
+    assert bottom_on_page(page.locator("main input[type=file]").first) <= FIRST_SCREEN
