@@ -18,11 +18,11 @@ from typing import Any
 
 from django.db import transaction
 from django.dispatch import Signal
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from identity import access
 from identity.models import Citizen
+from portal import clock
 
 from .. import deadlines
 from ..errors import ActionForbidden, Conflict, DossierError
@@ -140,7 +140,7 @@ def _perform(
                 else _('This dossier is now "%(status)s"; this action is no longer possible.')
                 % {"status": locked.get_status_display()}
             )
-        now = timezone.now()
+        now = clock.now()
         if change is not None:
             change(locked, actor, asked, now)
         previous = locked.status
@@ -152,6 +152,7 @@ def _perform(
         locked.save()
         DossierEvent.objects.create(
             dossier=locked,
+            at=now,
             action=t.event,
             from_status=previous,
             to_status=locked.status,
