@@ -90,7 +90,8 @@ JOURNEYS: tuple[Journey, ...] = (
     _j("tuan", LL, 70, *IN_PROCESS, "supplement", "answer", "claim"),
     _j("ha", DD, 50, *IN_PROCESS, "forward", "fees", "pay"),
     _j("an", XD, 40, *IN_PROCESS, "fees", "pay"),
-    _j("bich", TT, 40, *IN_PROCESS, "extend"), _j("trang", LS, 30, *IN_PROCESS, "forward", "extend"),
+    _j("bich", TT, 40, *IN_PROCESS, "extend"),
+    _j("trang", LS, 30, *IN_PROCESS, "forward", "extend"),
     # 5 Yêu cầu bổ sung giấy tờ
     _j("an", TT, 20, *IN_PROCESS, "supplement"), _j("tuan", DD, 30, *IN_PROCESS, "supplement"),
     _j("ha", LL, 40, *IN_PROCESS, "supplement"), _j("bich", LS, 44, *IN_PROCESS, "supplement"),
