@@ -18,7 +18,7 @@ from dossiers.models import Dossier, DossierEvent, Status, StoredDocument
 from dossiers.services import dossiers_of
 from identity.citizens import login_citizen_from_claims
 from identity.models import Citizen, Role, StaffRole
-from portal.demo.journeys import JOURNEYS
+from portal.demo.journeys import JOURNEYS, key_of
 from portal.demo.people import PEOPLE
 from workflow.models import ProcessStep
 
@@ -209,7 +209,9 @@ def test_seed_demo_fills_the_back_office_through_the_services_and_a_rerun_adds_n
 
     # The reception desk of the Department of Justice has work; the citizen sees his dossiers.
     desk = get_user_model().objects.get(username="tuphap.motcua")
-    assert inbox(desk).filter(receiving_agency__code="H29.03").exists()
+    work = list(inbox(desk))
+    assert {d.receiving_agency.code for d in work} == {"H29.03"}
+    assert {b.key for b in badges(work, now).values()} >= {"late", "soon", "in_time"}
     an = Citizen.objects.get(id_number="079085001234")
     assert len(set(dossiers_of(an).values_list("status", flat=True))) >= 8
 
@@ -223,10 +225,11 @@ def test_seed_demo_fills_the_back_office_through_the_services_and_a_rerun_adds_n
     assert len(list((tmp_path / "private").rglob("*.png"))) == StoredDocument.objects.count() > 0
 
 
-def test_every_journey_ends_before_the_anchor():
+def test_every_journey_ends_before_the_anchor_and_has_its_own_key():
     """A journey's steps fit in the working time between its filing and now."""
     for journey in JOURNEYS:
         assert journey.length() < journey.start, journey
+    assert len({key_of(journey) for journey in JOURNEYS}) == len(JOURNEYS)
 
 
 def test_the_demo_citizens_sign_in_as_the_sandbox_identities():

@@ -75,7 +75,7 @@ JOURNEYS: tuple[Journey, ...] = (
     _j("ha", LL, 2), _j("an", DG, 6, "complete"),
     # 2 Được tiếp nhận: due soon, in time, overdue
     _j("bich", KH, 6, "receive"), _j("trang", LS, 5, "receive"), _j("tuan", LL, 30, "receive"),
-    _j("an", TT, 70, "receive"),
+    _j("an", TT, 70, "receive"), _j("tuan", DG, 78, "receive"), _j("ha", DD, 134, "receive"),
     # 3 Không được tiếp nhận
     _j("ha", KT, 40, "refuse"), _j("an", DG, 60, "refuse"), _j("trang", LL, 20, "refuse"),
     # 4 Đang xử lý, at every step, some after a supplement, a payment or an apology
@@ -118,15 +118,16 @@ JOURNEYS: tuple[Journey, ...] = (
 )  # fmt: skip
 
 
-def key_of(index: int) -> str:
-    return f"{KEY_PREFIX}{index:02d}"
+def key_of(journey: Journey) -> str:
+    """The journey's submission key: stable when journeys are added or reordered."""
+    return f"{KEY_PREFIX}{journey.person}-{journey.procedure}-{journey.start:g}"
 
 
 # --- time ---------------------------------------------------------------------------------------
 
 
 def working_hours_before(calendar: WorkingCalendar, anchor: datetime.datetime, hours: float):
-    """The working moment ``hours`` of working time before ``anchor`` (to the minute)."""
+    """The working moment ``hours`` of working time before ``anchor``, to the nearest minute."""
     low, high = anchor - datetime.timedelta(days=30 + hours / 2), anchor
     while high - low > datetime.timedelta(minutes=1):
         middle = low + (high - low) / 2
@@ -134,7 +135,7 @@ def working_hours_before(calendar: WorkingCalendar, anchor: datetime.datetime, h
             low = middle
         else:
             high = middle
-    return low.replace(second=0, microsecond=0)
+    return (low + datetime.timedelta(seconds=30)).replace(second=0, microsecond=0)
 
 
 # --- the two steps another branch changes (see the module's docstring of the seeder) ------------
@@ -194,7 +195,7 @@ class Runner:
                     reuse_document(draft, citizen, slot["id"], stored.first().public_id)
                 else:
                     attach_upload(draft, citizen, slot["id"], scan(slot["name"], person.full_name))
-            return services.submit(draft, citizen, idempotency_key=key_of(index), consent=True)
+            return services.submit(draft, citizen, idempotency_key=key_of(journey), consent=True)
 
     def take(self, dossier: Dossier, journey: Journey, at: datetime.datetime) -> Dossier:
         calendar = self.calendar(dossier.receiving_agency)
@@ -306,7 +307,7 @@ def seed_journeys() -> Outcome:
     anchor = anchor_calendar.next_working_moment(runner.real_now)
     created = 0
     for index, journey in sorted(enumerate(JOURNEYS), key=lambda pair: -pair[1].start):
-        if key_of(index) in done:
+        if key_of(journey) in done:
             continue
         at = working_hours_before(anchor_calendar, anchor, journey.start)
         dossier = runner.file(index, journey, at)
