@@ -2,12 +2,15 @@
 
 The citizens are the sandbox's VNeID identities (``sandbox/vneid/seed.py``) with the same
 subject, so choosing Nguyễn Văn An on the sandbox's login page opens the account that holds the
-seeded dossiers. They are created by :func:`identity.citizens.login_citizen_from_claims`, as a
-first login creates them, and their contact data by :func:`identity.citizens.update_contact`.
+seeded dossiers. The portal never imports the sandbox: the subject is derived here the way the
+sandbox derives it (``sandbox/vneid/subjects.py``; a test checks that both agree).
+They are created by :func:`identity.citizens.login_citizen_from_claims`, as a first login
+creates them, and their contact data by :func:`identity.citizens.update_contact`.
 """
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -17,7 +20,9 @@ from django.contrib.auth import get_user_model
 from identity.citizens import login_citizen_from_claims, update_contact
 from identity.models import Citizen, Role
 from procedures.models import Agency
-from sandbox.vneid.subjects import subject_for
+
+# The sandbox VNeID's namespace for subjects: ``sub`` = uuid5(namespace, ID number).
+SANDBOX_SUBJECTS = uuid.UUID("6f1c3a52-8e0b-4c55-9d2e-5b7a0e4f9c11")
 
 BEN_THANH = "H29.26743"  # Phường Bến Thành
 DAU_TIENG = "H29.25777"  # Xã Dầu Tiếng
@@ -49,7 +54,7 @@ class DemoPerson:
     def claims(self) -> dict[str, Any]:
         """What VNeID (the sandbox) releases about this person, in its names and formats."""
         return {
-            "sub": subject_for(self.id_number),
+            "sub": str(uuid.uuid5(SANDBOX_SUBJECTS, self.id_number)),
             "SoDinhDanh": self.id_number,
             "HoVaTen": self.full_name,
             "NgayThangNamSinh": self.birth_date.strftime("%d/%m/%Y"),
