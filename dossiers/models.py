@@ -9,6 +9,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from portal import clock
+
 
 class Status(models.IntegerChoices):
     """National dossier status codes (DOMAIN §3). 0 is ours: a draft, not yet a dossier."""
@@ -124,7 +126,8 @@ class DossierEvent(models.Model):
     """One line of the dossier's timeline: who did what, when, from which status to which."""
 
     dossier = models.ForeignKey(Dossier, models.CASCADE, related_name="events")
-    at = models.DateTimeField(_("time"), auto_now_add=True)
+    # The services' clock (portal.clock), not auto_now_add, so an event can be stamped "as of".
+    at = models.DateTimeField(_("time"), default=clock.now, editable=False)
     action = models.CharField(_("action"), max_length=40)
     from_status = models.PositiveSmallIntegerField(choices=Status.choices, null=True)
     to_status = models.PositiveSmallIntegerField(choices=Status.choices, null=True)

@@ -7,6 +7,7 @@ that changes a submitted dossier locks its row and checks the state it expects.
 from __future__ import annotations
 
 import copy
+import datetime
 from collections.abc import Iterable
 from typing import Any
 
@@ -18,6 +19,7 @@ from django.utils.translation import gettext as _
 from identity.citizens import assurance_problem
 from identity.idnumber import parse_id_number
 from identity.models import Citizen
+from portal import clock
 from procedures.applicants import account_problem
 from procedures.eform_builder import build_schema
 from procedures.eforms import Context, FormResult, validate_data
@@ -61,7 +63,7 @@ def get_for_citizen(citizen: Citizen, *, code: str | None = None, public_id=None
 
 def form_context(*, partial: bool) -> Context:
     return Context(
-        today=timezone.localdate(),
+        today=timezone.localdate(clock.now()),
         ward_exists=lambda code: Agency.objects.filter(
             code=code, level=Agency.Level.COMMUNE
         ).exists(),
@@ -288,7 +290,7 @@ def _submit(dossier: Dossier, citizen: Citizen, idempotency_key: str, consent: b
         # Files left in slots of another case than the one chosen are not part of the dossier.
         active = {slot["id"] for slot in active_document_slots(locked, locked.form_data)}
         locked.documents.exclude(slot_id__in=active).delete()
-        now = timezone.now()
+        now = clock.now()
         locked.code = allocate_code(locked.receiving_agency, timezone.localdate(now))
         locked.status = Status.SUBMITTED
         locked.submitted_data = result.data
@@ -297,7 +299,7 @@ def _submit(dossier: Dossier, citizen: Citizen, idempotency_key: str, consent: b
         locked.consent_at = locked.submitted_at = now
         locked.revision += 1
         locked.save()
-        _event(locked, "submitted", Status.DRAFT, Status.SUBMITTED, citizen)
+        _event(locked, "submitted", Status.DRAFT, Status.SUBMITTED, citizen, at=now)
         code = locked.code
         transaction.on_commit(lambda: _after_submit(code))
     return locked
@@ -328,9 +330,11 @@ def _event(
     note: str = "",
     actor_type: str = "citizen",
     actor: str = "",
+    at: datetime.datetime | None = None,
 ) -> DossierEvent:
     return DossierEvent.objects.create(
         dossier=dossier,
+        at=at or clock.now(),
         action=action,
         from_status=from_status,
         to_status=to_status,

@@ -18,11 +18,11 @@ from typing import Any
 
 from django.db import transaction
 from django.dispatch import Signal
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from identity import access
 from identity.models import Citizen
+from portal import clock
 
 from .. import deadlines
 from ..errors import ActionForbidden, Conflict, DossierError
@@ -154,7 +154,7 @@ def _perform(
     with transaction.atomic():
         locked = lock(dossier)
         actor = check_allowed(locked, action, who, asked.revision)
-        now = timezone.now()
+        now = clock.now()
         if change is not None:
             change(locked, actor, asked, now)
         previous = locked.status
@@ -166,6 +166,7 @@ def _perform(
         locked.save()
         DossierEvent.objects.create(
             dossier=locked,
+            at=now,
             action=t.event,
             from_status=previous,
             to_status=locked.status,

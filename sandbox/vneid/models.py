@@ -6,18 +6,10 @@ signs it into the sandbox session, and django-oauth-toolkit ties grants and toke
 
 from __future__ import annotations
 
-import uuid
-
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.db import models
 
-# Fixed namespace so that ``sub`` depends only on the ID number: it stays the same when the
-# sandbox database is recreated, as a real subject identifier would.
-SUBJECT_NAMESPACE = uuid.UUID("6f1c3a52-8e0b-4c55-9d2e-5b7a0e4f9c11")
-
-
-def subject_for(id_number: str) -> str:
-    return str(uuid.uuid5(SUBJECT_NAMESPACE, id_number))
+from .subjects import SUBJECT_NAMESPACE, subject_for  # noqa: F401  (imported from here too)
 
 
 class Gender(models.TextChoices):

@@ -20,6 +20,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from identity.machine import ensure_client
 from identity.models import Role, StaffRole
+from portal.demo.journeys import seed_journeys
 from procedures.agencies import seed_city_agencies
 from procedures.models import Agency
 from workflow.seed import seed_workflows
@@ -89,12 +90,17 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument(
+            "--without-dossiers",
+            action="store_true",
+            help="only the accounts: no demo citizens' dossiers",
+        )
+        parser.add_argument(
             "--base-url",
             default=os.environ.get("DEMO_BASE_URL", "http://127.0.0.1:8000"),
             help="where the portal answers, for the printed links",
         )
 
-    def handle(self, *args, base_url: str, **options):
+    def handle(self, *args, base_url: str, without_dossiers: bool = False, **options):
         password = os.environ.get("DEMO_ADMIN_PASSWORD") or DEFAULT_ADMIN_PASSWORD
         created = self._ensure_admin(password)
         official_password = os.environ.get("DEMO_OFFICIAL_PASSWORD") or DEFAULT_OFFICIAL_PASSWORD
@@ -102,6 +108,8 @@ class Command(BaseCommand):
         seed_workflows()  # after import_procedures: attaches the popular procedures' workflows
         officials = self._ensure_officials(official_password)
         base = base_url.rstrip("/")
+        if not without_dossiers:
+            self._seed_dossiers(base)
 
         self.stdout.write("")
         self.stdout.write(self.style.SUCCESS("Demo data is ready."))
@@ -137,6 +145,19 @@ class Command(BaseCommand):
             ("sandbox", f"{settings.SANDBOX_URL.rstrip('/')}/"),
         ):
             self.stdout.write(f"  {label:<11} {url}")
+
+    def _seed_dossiers(self, base: str) -> None:
+        """The demo citizens' dossiers, filed and processed through the services."""
+        outcome = seed_journeys()
+        statuses = ", ".join(f"{s}: {n}" for s, n in sorted(outcome.statuses.items()))
+        self.stdout.write(
+            f"Demo dossiers: {outcome.created} filed and processed now, {outcome.skipped} "
+            f"already there ({outcome.seconds:.1f} s); by status {statuses}."
+        )
+        self.stdout.write(
+            f"  citizen: Nguyễn Văn An (079085001234), sign in with VNeID at {base}/ "
+            "(the sandbox's login page), then open /dossiers/"
+        )
 
     def _ensure_machine_client(self, base: str) -> None:
         """The national portal as a machine client (it will poll the change feed)."""
