@@ -149,6 +149,7 @@ def official_cookies(users: dict, count: int) -> dict[str, list[str]]:
 
 def codes_in(status: int, limit: int, offset: int = 0) -> list[str]:
     from backoffice_data import MAIN_AGENCY
+
     from dossiers.models import Dossier
 
     found = Dossier.objects.filter(receiving_agency__code=MAIN_AGENCY, status=status)
@@ -227,8 +228,9 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
     parser.add_argument("--seconds", type=float, default=3.0, help="per target and round")
     parser.add_argument("--rounds", type=int, default=2, help="passes over the targets")
-    parser.add_argument("--inbox", action="append", metavar="ROLE:URL",
-                        help=f"an inbox URL to measure (repeatable; default {INBOXES})")  # fmt: skip
+    parser.add_argument(
+        "--inbox", action="append", metavar="ROLE:URL", help=f"inbox URL (repeatable; {INBOXES})"
+    )
     parser.add_argument("--queries", action="store_true", help="count queries, no load")
     args = parser.parse_args()
 

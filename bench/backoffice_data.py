@@ -28,7 +28,7 @@ MAIN_COUNT = 100_000
 CITIZENS = 4_000
 PROCEDURES_PER_AGENCY = 30
 SUBJECT = "bench-bo-"
-PASSWORD = "bench-backoffice-password"
+PASSWORD = "bench-backoffice-password"  # noqa: S105 (benchmark officials only)
 OFFICIALS = {  # username: (role, division code or None)
     "bench-reception": ("reception", None),
     "bench-specialist": ("specialist", LEAD_DIVISION),
@@ -96,9 +96,9 @@ def setup(seed: int = 8) -> dict[int, int]:
 
 
 def status_counts() -> dict[int, int]:
-    from dossiers.models import Dossier
-
     from django.db.models import Count
+
+    from dossiers.models import Dossier
 
     rows = Dossier.objects.filter(receiving_agency__code=MAIN_AGENCY).values_list("status")
     return dict(rows.annotate(n=Count("pk")).order_by("status"))
@@ -159,8 +159,8 @@ def remove() -> None:
             "dossiers_dossierdocument",
             "dossiers_dossierfile",
         ]:
-            cursor.execute(f"DELETE FROM {table} WHERE dossier_id IN ({bench})")
-        cursor.execute(f"DELETE FROM dossiers_dossier WHERE id IN ({bench})")
+            cursor.execute(f"DELETE FROM {table} WHERE dossier_id IN ({bench})")  # noqa: S608
+        cursor.execute(f"DELETE FROM dossiers_dossier WHERE id IN ({bench})")  # noqa: S608
 
 
 def write(rng: random.Random, officials: dict[str, object]) -> None:
@@ -212,7 +212,7 @@ def ensure_citizens() -> list[object]:
         return have
     ward = Agency.objects.get(code="H29.26743")
     users = get_user_model().objects.bulk_create(
-        get_user_model()(username=f"vneid-bench-{n:06d}", password="!")
+        get_user_model()(username=f"vneid-bench-{n:06d}", password="!")  # noqa: S106 unusable
         for n in range(len(have), CITIZENS)
     )
     names = ["Nguyễn Văn An", "Trần Thị Bình", "Lê Hoàng Cường", "Phạm Thu Dung", "Võ Minh Em"]
@@ -236,11 +236,12 @@ def ensure_citizens() -> list[object]:
 
 def plans_for(agency, rng: random.Random) -> list[Plan]:
     """Up to 30 procedures the agency receives, with their schema, a sample answer and flow."""
+    from reads import _fill
+
     from backoffice.views import received_procedures
     from dossiers.deadlines import duration_of
     from dossiers.models import Channel, Dossier
     from procedures.eform_builder import build_schema
-    from reads import _fill
     from workflow.templates import template_for
 
     plans = []
@@ -362,7 +363,7 @@ class DossierWriter:
         reached = len(plan_steps) - 1 if finished else rng.randint(0, max(0, len(plan_steps) - 1))
         moves = [at]
         span = (due or now) - accepted
-        for index in range(1, reached + 1):
+        for _step in range(reached):
             at = min(at + span * rng.uniform(0.05, 0.35), now)
             moves.append(at)
             events.append((at, "step", 4, 4, "official", self.officials["specialist"].username))
@@ -425,7 +426,7 @@ class DossierWriter:
             name = actor[0] if actor else citizen.id_number
             out["dossiers_dossierevent"].writerow([pk, at, action, source, target, kind, name, ""])
         unit = self.agency.pk
-        for step, deadline, moved, done, index in steps:
+        for step, deadline, moved, done, _index in steps:
             result = classify_finished(deadline, done) if done else ""
             out["workflow_processstep"].writerow([
                 pk, step.pk, step.order, step.name, step.role, unit, self.units[step.pk], moved,
