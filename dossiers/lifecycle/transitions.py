@@ -110,11 +110,26 @@ def _check_request(t: Transition, asked: Request) -> None:
         raise DossierError(_("Some information is missing or not valid."), errors)
 
 
+# The form and its answers: large JSON that transitions rarely touch. Not read with the locked
+# row (a change that needs one loads it on first access) and written back only when loaded.
+FROZEN = ("form_schema", "form_data", "submitted_data")
+
+
+def _state(dossier: Dossier) -> dict[str, Any]:
+    """The loaded column values (a deferred JSON column that was never read is left out)."""
+    return {
+        f.attname: getattr(dossier, f.attname)
+        for f in Dossier._meta.concrete_fields
+        if not f.primary_key and (f.attname not in FROZEN or f.attname in dossier.__dict__)
+    }
+
+
 def lock(dossier: Dossier) -> Dossier:
     """The dossier's row, locked until the transaction ends (not the joined rows)."""
     return (
         Dossier.objects.select_for_update(of=("self",))
-        .select_related("receiving_agency", "procedure_version")
+        .select_related("receiving_agency", "procedure_version", "procedure", "applicant")
+        .defer(*FROZEN)
         .get(pk=dossier.pk)
     )
 
@@ -155,6 +170,7 @@ def _perform(
         locked = lock(dossier)
         actor = check_allowed(locked, action, who, asked.revision)
         now = clock.now()
+        before = _state(locked)
         if change is not None:
             change(locked, actor, asked, now)
         previous = locked.status
@@ -163,7 +179,11 @@ def _perform(
         if t.target in FINAL:
             locked.finished_at = now
         locked.revision += 1
-        locked.save()
+        # Only the columns the transition changed: rewriting the whole row would write the
+        # form's JSON (and its TOAST) again on every transition.
+        after = _state(locked)
+        changed = [k for k in after if k not in before or after[k] != before[k]]
+        locked.save(update_fields=[*changed, "updated_at"])
         DossierEvent.objects.create(
             dossier=locked,
             at=now,
