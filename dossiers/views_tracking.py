@@ -30,7 +30,7 @@ from portal import ratelimit
 from portal.downloads import content_disposition
 from portal.errors import too_many_requests
 
-from . import services
+from . import read_cache, services
 from .models import Dossier, DossierEvent, Status
 from .official_forms import issued
 from .tasks import receipt_file
@@ -153,7 +153,23 @@ def _documents(dossier: Dossier) -> list[dict]:
 def dossier_detail(request: HttpRequest, code: str) -> HttpResponse:
     if not request.user.is_authenticated:
         return citizen_login_redirect(request)
-    dossier = _own_dossier(request, code)
+    citizen = citizen_of(request.user)
+    if citizen is None:
+        raise Http404
+    # The context is kept per revision of the dossier and served to its owner only
+    # (dossiers.read_cache); the page around it (messages, CSRF, CSP nonce) is rendered anew.
+    read = read_cache.Read("page", request, code, citizen.pk)
+    context = read.lookup()
+    if context is None:
+        dossier = _own_dossier(request, code)
+        context = _detail_context(dossier)
+        read.keep(dossier, context)
+    return render(request, "dossiers/detail.html", context)
+
+
+def _detail_context(dossier: Dossier) -> dict:
+    """What the dossier page shows; the same for every request of the owner until the dossier
+    changes (kept by :mod:`dossiers.read_cache`: nothing per request belongs here)."""
     timeline = []
     for event in services.timeline(dossier):
         row = describe_event(event)
@@ -161,19 +177,15 @@ def dossier_detail(request: HttpRequest, code: str) -> HttpResponse:
         row["note"] = event.note
         timeline.append(row)
     forms = issued(dossier)
-    return render(
-        request,
-        "dossiers/detail.html",
-        {
-            "dossier": dossier,
-            "status": status_view(dossier),
-            "timeline": timeline,
-            "documents": _documents(dossier),
-            "receipt_ready": receipt_file(dossier, forms) is not None,
-            "issued_forms": forms,
-            "can_withdraw": dossier.status in services.WITHDRAWABLE,
-        },
-    )
+    return {
+        "dossier": dossier,
+        "status": status_view(dossier),
+        "timeline": timeline,
+        "documents": _documents(dossier),
+        "receipt_ready": receipt_file(dossier, forms) is not None,
+        "issued_forms": forms,
+        "can_withdraw": dossier.status in services.WITHDRAWABLE,
+    }
 
 
 @never_cache
