@@ -29,24 +29,21 @@ CSP nonce (the page is rendered around the kept context on every request).
 
 from __future__ import annotations
 
-import hashlib
 import uuid
-from dataclasses import dataclass
 from typing import Any
 
-from django.core.cache import cache
-from django.db import connection, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import get_language
 
+from portal import stamps
 from procedures.generation import CATALOGUE
 
 # Entries also die with their stamp; the timeout only bounds how long an unused one stays (and a
 # receipt file removed from disk behind the database's back).
 TIMEOUT_SECONDS = 600
-# A stamp that expires is replaced by a new random one: its entries are simply not served.
-STAMP_TIMEOUT_SECONDS = 2 * TIMEOUT_SECONDS
+# Part of every entry key: a change of what an entry holds starts with new keys (no old pickles).
+FORMAT = 2
 
 
 def canonical_ref(ref: str) -> str:
@@ -58,7 +55,7 @@ def canonical_ref(ref: str) -> str:
 
 
 def stamp_key(ref: str) -> str:
-    return f"dossiers:read:stamp:{hashlib.sha256(ref.encode('utf-8', 'surrogatepass')).hexdigest()}"
+    return f"dossiers:read:stamp:{stamps.digest(ref)}"
 
 
 def refs_of(dossier: Any) -> list[str]:
@@ -67,25 +64,10 @@ def refs_of(dossier: Any) -> list[str]:
 
 
 def entry_key(kind: str, request: HttpRequest, ref: str) -> str:
-    text = "\x1f".join(
-        [
-            kind,
-            get_language() or "",
-            f"{request.scheme}://{request.get_host()}",
-            timezone.localdate().isoformat(),
-            ref,
-        ]
-    )
-    digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
-    return f"dossiers:read:{kind}:{digest}"
-
-
-@dataclass(frozen=True)
-class Entry:
-    owner: int
-    stamp: str
-    catalogue: str
-    value: Any
+    where = f"{request.scheme}://{request.get_host()}"
+    day = timezone.localdate().isoformat()
+    text = "\x1f".join([kind, get_language() or "", where, day, ref])
+    return f"dossiers:read:{FORMAT}:{kind}:{stamps.digest(text)}"
 
 
 class Read:
@@ -96,7 +78,7 @@ class Read:
         self.ref = canonical_ref(ref)
         self.key = entry_key(kind, request, self.ref)
         self.owner_pk = owner_pk
-        self.stamp: str | None = None
+        self.stamp = ""
         self.catalogue = ""
 
     def lookup(self) -> Any:
@@ -106,38 +88,18 @@ class Read:
         trip, read before the caller reads any row: on a miss, :meth:`keep` files the answer
         under a stamp no later than its data.
         """
-        stamp_at = stamp_key(self.ref)
-        found = cache.get_many([CATALOGUE.key, self.key, stamp_at])
+        kept, self.stamp, found = stamps.read(self.key, stamp_key(self.ref), CATALOGUE.key)
         self.catalogue = found.get(CATALOGUE.key) or CATALOGUE.current()
-        self.stamp = found.get(stamp_at) or _first_stamp(stamp_at)
-        entry = found.get(self.key)
-        if (
-            isinstance(entry, Entry)
-            and entry.owner == self.owner_pk
-            and entry.stamp == self.stamp
-            and entry.catalogue == self.catalogue
-        ):
-            return entry.value
-        return None
+        if kept is None:
+            return None
+        owner, catalogue, value = kept
+        return value if owner == self.owner_pk and catalogue == self.catalogue else None
 
     def keep(self, dossier: Any, value: Any) -> None:
         """Keep ``value``, computed from ``dossier`` after :meth:`lookup` missed."""
-        if self.stamp is None or dossier.applicant_id != self.owner_pk:
+        if dossier.applicant_id != self.owner_pk or self.ref not in refs_of(dossier):
             return
-        if self.ref not in refs_of(dossier):
-            return
-        entry = Entry(self.owner_pk, self.stamp, self.catalogue, value)
-        cache.set(self.key, entry, TIMEOUT_SECONDS)
-
-
-def _first_stamp(key: str) -> str:
-    """No stamp yet (never read, or expired): the first process to ask sets one."""
-    cache.add(key, uuid.uuid4().hex, STAMP_TIMEOUT_SECONDS)
-    return cache.get(key)
-
-
-def _replace_stamps(refs: list[str]) -> None:
-    cache.set_many({stamp_key(ref): uuid.uuid4().hex for ref in refs}, STAMP_TIMEOUT_SECONDS)
+        stamps.keep(self.key, self.stamp, (self.owner_pk, self.catalogue, value), TIMEOUT_SECONDS)
 
 
 def dossier_changed(dossier: Any) -> None:
@@ -145,12 +107,7 @@ def dossier_changed(dossier: Any) -> None:
 
     Call this from any write that sends no ``post_save``/``post_delete`` (``update()``, raw SQL).
     """
-    refs = refs_of(dossier)
-    if not refs:
-        return
-    _replace_stamps(refs)
-    if connection.in_atomic_block:
-        transaction.on_commit(lambda: _replace_stamps(refs))
+    stamps.move(stamp_key(ref) for ref in refs_of(dossier))
 
 
 # --- what moves the stamp -----------------------------------------------------------------------
