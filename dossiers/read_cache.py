@@ -43,7 +43,7 @@ from procedures.generation import CATALOGUE
 # receipt file removed from disk behind the database's back).
 TIMEOUT_SECONDS = 600
 # Part of every entry key: a change of what an entry holds starts with new keys (no old pickles).
-FORMAT = 2
+FORMAT = 4
 
 
 def canonical_ref(ref: str) -> str:

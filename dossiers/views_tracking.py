@@ -10,7 +10,9 @@ client address and per code.
 from __future__ import annotations
 
 import hmac
+import pickle
 import re
+from functools import partial
 
 from django import forms
 from django.conf import settings
@@ -18,6 +20,7 @@ from django.contrib import messages
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
@@ -34,6 +37,7 @@ from . import read_cache, services
 from .models import Dossier, DossierEvent, Status
 from .official_forms import issued
 from .tasks import receipt_file
+from .templatetags.kept_fragment import KeptFragment
 
 # --- words for statuses and events --------------------------------------------------------------
 
@@ -120,6 +124,8 @@ def status_view(dossier: Dossier) -> dict:
 
 # --- the applicant's own pages ----------------------------------------------------------------
 
+DETAIL = "dossiers/detail.html"
+
 
 def _own_dossier(request: HttpRequest, code: str) -> Dossier:
     citizen = citizen_of(request.user)
@@ -158,13 +164,21 @@ def dossier_detail(request: HttpRequest, code: str) -> HttpResponse:
         raise Http404
     # The context is kept per revision of the dossier and served to its owner only
     # (dossiers.read_cache); the page around it (messages, CSRF, CSP nonce) is rendered anew.
+    # The page's parts that show the dossier are rendered once per revision too ({% kept %} in
+    # the template); what the page uses outside them is unpickled only if it is used.
     read = read_cache.Read("page", request, code, citizen.pk)
-    context = read.lookup()
-    if context is None:
-        dossier = _own_dossier(request, code)
-        context = _detail_context(dossier)
-        read.keep(dossier, context)
-    return render(request, "dossiers/detail.html", context)
+    kept = read.lookup()
+    if kept is not None:
+        values, html = kept
+        context = {name: SimpleLazyObject(partial(pickle.loads, v)) for name, v in values.items()}
+        return render(request, DETAIL, {**context, "kept_fragment": KeptFragment(dict(html))})
+    dossier = _own_dossier(request, code)
+    context = _detail_context(dossier)
+    fragment = KeptFragment()
+    response = render(request, DETAIL, {**context, "kept_fragment": fragment})
+    values = {name: pickle.dumps(value) for name, value in context.items()}
+    read.keep(dossier, (values, fragment.html))
+    return response
 
 
 def _detail_context(dossier: Dossier) -> dict:
