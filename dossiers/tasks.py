@@ -16,7 +16,7 @@ from celery import Task, shared_task
 from django.conf import settings
 from django.db import IntegrityError, InterfaceError, OperationalError, transaction
 
-from . import official_forms
+from . import official_forms, read_cache
 from .documents.storage import write_atomically
 from .models import Dossier, DossierFile, IssuedForm, Status
 from .official_forms import receipt_context  # noqa: F401  (the receipt's context, kept here too)
@@ -98,6 +98,7 @@ def render_receipt(code: str, replace: bool = False) -> str | None:
         # The row is there but the file is missing (or is being replaced): same name, new bytes.
         _size, digest = write_atomically(file_path(existing.storage_name), [data])
         DossierFile.objects.filter(pk=existing.pk).update(sha256=digest)
+        read_cache.dossier_changed(dossier)  # the file is back: the receipt link shows again
         return existing.storage_name
 
     storage_name = f"{RECEIPTS_DIR}/{secrets.token_hex(16)}.pdf"
@@ -191,6 +192,7 @@ def render_form(code: str, form: str, revision: int) -> str | None:
     if existing is not None:  # the row is there but its file was lost: same name, new bytes
         _size, digest = write_atomically(file_path(existing.storage_name), [data])
         IssuedForm.objects.filter(pk=existing.pk).update(sha256=digest)
+        read_cache.dossier_changed(dossier)  # the file is back: the page may link it again
         return existing.storage_name
 
     storage_name = f"{FORMS_DIR}/{secrets.token_hex(16)}.pdf"

@@ -10,7 +10,9 @@ client address and per code.
 from __future__ import annotations
 
 import hmac
+import pickle
 import re
+from functools import partial
 
 from django import forms
 from django.conf import settings
@@ -18,6 +20,7 @@ from django.contrib import messages
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
@@ -30,11 +33,12 @@ from portal import ratelimit
 from portal.downloads import content_disposition
 from portal.errors import too_many_requests
 
-from . import results, services
+from . import read_cache, results, services
 from .lifecycle import asked
 from .models import Dossier, DossierEvent, IssuedForm, Status
 from .official_forms import issued
 from .tasks import receipt_file
+from .templatetags.kept_fragment import KeptFragment
 
 # --- words for statuses and events --------------------------------------------------------------
 
@@ -123,6 +127,8 @@ def status_view(dossier: Dossier) -> dict:
 
 # --- the applicant's own pages ----------------------------------------------------------------
 
+DETAIL = "dossiers/detail.html"
+
 
 def _own_dossier(request: HttpRequest, code: str) -> Dossier:
     citizen = citizen_of(request.user)
@@ -196,8 +202,36 @@ def _apology(dossier: Dossier, forms: list[IssuedForm]) -> dict | None:
     }
 
 
-def detail_context(dossier: Dossier) -> dict:
-    """Everything the citizen's dossier page shows about ``dossier`` (its owner checked)."""
+@never_cache
+@require_GET
+def dossier_detail(request: HttpRequest, code: str) -> HttpResponse:
+    if not request.user.is_authenticated:
+        return citizen_login_redirect(request)
+    citizen = citizen_of(request.user)
+    if citizen is None:
+        raise Http404
+    # The context is kept per revision of the dossier and served to its owner only
+    # (dossiers.read_cache); the page around it (messages, CSRF, CSP nonce) is rendered anew.
+    # The page's parts that show the dossier are rendered once per revision too ({% kept %} in
+    # the template); what the page uses outside them is unpickled only if it is used.
+    read = read_cache.Read("page", request, code, citizen.pk)
+    kept = read.lookup()
+    if kept is not None:
+        values, html = kept
+        context = {name: SimpleLazyObject(partial(pickle.loads, v)) for name, v in values.items()}
+        return render(request, DETAIL, {**context, "kept_fragment": KeptFragment(dict(html))})
+    dossier = _own_dossier(request, code)
+    context = _detail_context(dossier)
+    fragment = KeptFragment()
+    response = render(request, DETAIL, {**context, "kept_fragment": fragment})
+    values = {name: pickle.dumps(value) for name, value in context.items()}
+    read.keep(dossier, (values, fragment.html))
+    return response
+
+
+def _detail_context(dossier: Dossier) -> dict:
+    """What the dossier page shows; the same for every request of the owner until the dossier
+    changes (kept by :mod:`dossiers.read_cache`: nothing per request belongs here)."""
     timeline = []
     for event in services.timeline(dossier):
         row = describe_event(event)
@@ -221,15 +255,6 @@ def detail_context(dossier: Dossier) -> dict:
             dossier.original_due_at and dossier.due_at and dossier.original_due_at != dossier.due_at
         ),
     }
-
-
-@never_cache
-@require_GET
-def dossier_detail(request: HttpRequest, code: str) -> HttpResponse:
-    if not request.user.is_authenticated:
-        return citizen_login_redirect(request)
-    dossier = _own_dossier(request, code)
-    return render(request, "dossiers/detail.html", detail_context(dossier))
 
 
 @never_cache

@@ -11,3 +11,7 @@ class IdentityConfig(AppConfig):
         from .providers import contrib  # noqa: F401 (registers the built-in identity providers)
 
         signals.connect()
+        # A signed-in user's kept copy follows every change of the user and its profile.
+        from .backends import connect as connect_kept_users
+
+        connect_kept_users()

@@ -6,8 +6,9 @@
   Traits: ``with_contact`` (an e-mail and a street address, as on a receipt), ``first_login``
   (no phone and no ward yet: the profile a citizen completes on the account page).
 - ``OfficialFactory(role=Role.RECEPTION, agency="H29.03")``: a back-office user with that staff
-  role and a confirmed TOTP device (``official.device``); :func:`sign_in` gives a test client
-  the session the login form leaves (password and code checked).
+  role and a confirmed TOTP device (``official.device``); traits ``without_role``,
+  ``without_device``; :func:`sign_in` gives a test client the session the login form leaves
+  (password and code checked).
 - ``DossierFactory()``: a draft of the marriage procedure under its version in force, started
   through the real service; traits ``with_documents`` (every required document attached, at
   least one), ``submitted`` (filled in, documents attached and submitted through the real
@@ -91,26 +92,38 @@ def _agency(code_or_agency: str | Agency | None) -> Agency | None:
 
 class OfficialFactory(DjangoModelFactory):
     """A user with one staff role in an agency (an agency code or an Agency) and a confirmed
-    TOTP device, kept as ``official.device``; the password is :data:`OFFICIAL_PASSWORD`."""
+    TOTP device, kept as ``official.device``; the password is :data:`OFFICIAL_PASSWORD`.
+
+    Traits: ``without_role`` (a staff user with no role yet, as an administrator creates it
+    before giving one), ``without_device`` (no second factor set up; ``official.device`` is
+    None)."""
 
     class Meta:
         model = get_user_model()
         django_get_or_create = ("username",)
 
+    class Params:
+        without_role = factory.Trait(role=None)
+        without_device = factory.Trait(with_device=False)
+
     username = factory.Sequence(lambda n: f"official-{n}")
     password = factory.django.Password(OFFICIAL_PASSWORD)
-    # Not fields of the user: the staff role given to it (see _create).
+    # Not fields of the user: the staff role given to it and its device (see _create).
     role = Role.RECEPTION
     agency = "H29.03"
     division = None
+    with_device = True
 
     @classmethod
-    def _create(cls, model_class, *args, role, agency, division, **kwargs):
+    def _create(cls, model_class, *args, role, agency, division, with_device, **kwargs):
         user = super()._create(model_class, *args, **kwargs)
-        StaffRole.objects.create(
-            user=user, role=role, agency=_agency(agency), division=_agency(division)
-        )
-        user.device = TOTPDevice.objects.create(user=user, name="app", confirmed=True)
+        if role is not None:
+            StaffRole.objects.create(
+                user=user, role=role, agency=_agency(agency), division=_agency(division)
+            )
+        user.device = None
+        if with_device:
+            user.device = TOTPDevice.objects.create(user=user, name="app", confirmed=True)
         return user
 
 

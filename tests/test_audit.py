@@ -15,22 +15,20 @@ from django.core.exceptions import ValidationError
 from django.db import DatabaseError, connection, transaction
 from django.test import RequestFactory
 from django.urls import path
-from django_otp.plugins.otp_totp.models import TOTPDevice
 from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from identity import audit
-from identity.models import AuditEvent, Citizen, Role, StaffRole
-from procedures.models import Agency
+from identity.models import AuditEvent, Citizen, Role
 from tests.conftest import otp_verified_login, requires_postgres
-from tests.factories import CitizenFactory
+from tests.factories import OFFICIAL_PASSWORD, CitizenFactory, OfficialFactory, sign_in
 
 pytestmark = pytest.mark.django_db
 
 AUDIT = "/api/v1/audit/"
 ADMIN_LOGIN = "/admin/login/?next=/admin/"
-PASSWORD = "Correct-horse-42"
+PASSWORD = OFFICIAL_PASSWORD
 Action = AuditEvent.Action
 User = get_user_model()
 
@@ -46,20 +44,6 @@ def make_citizen(id_number="079203001234") -> Citizen:
     return CitizenFactory(id_number=id_number, birth_date=None, gender="", phone="", ward=None)
 
 
-def make_official(username="tuphap.quantri", role=None, verified=False, client=None):
-    user = User.objects.create_user(username, password=PASSWORD, is_staff=True)
-    if role:
-        StaffRole.objects.create(user=user, role=role, agency=Agency.objects.order_by("pk")[0])
-    if client is not None:
-        client.force_login(user)
-        if verified:
-            device = TOTPDevice.objects.create(user=user, name="app", confirmed=True)
-            session = client.session
-            session["otp_device_id"] = device.persistent_id
-            session.save()
-    return user
-
-
 def rows(action) -> list[AuditEvent]:
     return list(AuditEvent.objects.filter(action=action))
 
@@ -70,8 +54,7 @@ def rows(action) -> list[AuditEvent]:
 def test_login_and_logout_of_an_official_are_recorded(client):
     from identity.management.commands.otp_code import current_code
 
-    user = make_official("official.one", role=Role.RECEPTION)
-    device = TOTPDevice.objects.create(user=user, name="app", confirmed=True)
+    device = OfficialFactory(username="official.one", role=Role.RECEPTION).device
     response = client.post(
         "/backoffice/login/",
         {
@@ -99,7 +82,7 @@ def test_a_citizen_is_recorded_by_id_number(client):
 
 
 def test_a_failed_login_records_the_username_and_never_the_password(client):
-    make_official("official.two")
+    OfficialFactory(username="official.two", is_staff=True, without_role=True)
     client.post(ADMIN_LOGIN, {"username": "official.two", "password": "Wrong-Secret-99"})
 
     [failed] = rows(Action.LOGIN_FAILED)
@@ -111,7 +94,7 @@ def test_a_failed_login_records_the_username_and_never_the_password(client):
 
 
 def test_repeated_failures_lock_the_account_and_the_lockout_is_recorded(client):
-    make_official("official.three")
+    OfficialFactory(username="official.three", is_staff=True, without_role=True)
     for _ in range(settings.AXES_FAILURE_LIMIT):
         client.post(ADMIN_LOGIN, {"username": "official.three", "password": "nope-nope"})
 
@@ -208,7 +191,8 @@ def test_the_admin_changelist_is_readable_and_offers_no_add_or_delete(client):
 
 
 def test_staff_need_the_view_permission_for_the_audit_log(client):
-    official = make_official("staff.viewer", client=client, verified=True)
+    official = OfficialFactory(username="staff.viewer", is_staff=True, without_role=True)
+    sign_in(client, official)
     assert client.get("/admin/identity/auditevent/").status_code == 403
     official.user_permissions.add(Permission.objects.get(codename="view_auditevent"))
     assert client.get("/admin/identity/auditevent/").status_code == 200
@@ -237,7 +221,7 @@ def test_citizen_personal_data_is_read_only_in_the_admin(client):
 )
 def test_identity_admin_pages_open(client, page):
     make_citizen()
-    make_official("with.role", role=Role.RECEPTION)
+    OfficialFactory(username="with.role", is_staff=True, role=Role.RECEPTION)
     otp_verified_login(client, User.objects.create_superuser("root", "root@example.com", PASSWORD))
     assert client.get(page).status_code == 200
 
@@ -269,15 +253,17 @@ def test_anonymous_gets_401_and_is_recorded(client):
 
 
 def test_officials_need_the_city_admin_role_and_a_second_factor(client):
-    make_official("agency.admin", role=Role.AGENCY_ADMIN, verified=True, client=client)
+    sign_in(client, OfficialFactory(username="agency.admin", role=Role.AGENCY_ADMIN))
     assert client.get(AUDIT).status_code == 403
     client.logout()
 
-    make_official("city.admin.nootp", role=Role.CITY_ADMIN, verified=False, client=client)
+    client.force_login(
+        OfficialFactory(username="city.admin.nootp", role=Role.CITY_ADMIN, without_device=True)
+    )
     assert client.get(AUDIT).status_code == 403
     client.logout()
 
-    make_official("city.admin", role=Role.CITY_ADMIN, verified=True, client=client)
+    sign_in(client, OfficialFactory(username="city.admin", role=Role.CITY_ADMIN))
     assert client.get(AUDIT).status_code == 200
 
 

@@ -28,7 +28,7 @@ from portal.pagination import CheckedPageNumberPagination
 from procedures.models import Agency, Procedure
 from procedures.services import find_procedure
 
-from .. import services, uploads
+from .. import read_cache, services, uploads
 from ..documents import limits as upload_limits
 from ..models import Dossier, Status, StoredDocument
 from ..serializers import (
@@ -170,7 +170,16 @@ class DossierDetailView(CitizenAPIView):
         tags=TAGS,
     )
     def get(self, request, ref: str):
-        return Response(self.render_dossier(self.get_dossier(ref)))
+        # A submitted dossier's answer is kept per revision and served to its owner only
+        # (dossiers.read_cache); a draft, a miss or someone else's code go the usual way.
+        read = read_cache.Read("api", request, ref, self.citizen.pk)
+        data = read.lookup()
+        if data is None:
+            dossier = self.get_dossier(ref)
+            data = self.render_dossier(dossier)
+            if dossier.status != Status.DRAFT:
+                read.keep(dossier, data)
+        return Response(data)
 
     @extend_schema(
         operation_id="dossier_update",

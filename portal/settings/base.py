@@ -158,7 +158,8 @@ CELERY_TASK_ALWAYS_EAGER = False
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Django's, with one client per connection pool (portal.redis_cache).
+            "BACKEND": "portal.redis_cache.RedisCache",
             "LOCATION": env("CACHE_URL", REDIS_URL),
             "KEY_PREFIX": "portal",
         }
