@@ -8,13 +8,13 @@ from django.urls import path
 
 from identity import views_official
 
-from . import views, views_dossiers
+from . import views, views_dossiers, views_inbox
 
 app_name = "backoffice"
 
 urlpatterns = [
     path("", views.inbox, name="inbox"),
-    path("dossiers/", views_dossiers.dossier_inbox, name="dossiers"),
+    path("dossiers/", views_inbox.dossier_inbox, name="dossiers"),
     path("dossiers/<str:code>/", views_dossiers.dossier_page, name="dossier"),
     path("login/", views_official.login_view, name="login"),
     path("logout/", views_official.logout_view, name="logout"),
