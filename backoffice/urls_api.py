@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import api
+from . import api, api_queues
 
 urlpatterns = [
     path(
@@ -17,12 +17,22 @@ urlpatterns = [
     ),
     path(
         "backoffice/dossiers/",
-        api.DossierInboxView.as_view(),
+        api_queues.DossierInboxView.as_view(),
         name="api-backoffice-inbox",
     ),
     path(
         "backoffice/dossiers/<str:code>/transitions/",
         api.DossierTransitionView.as_view(),
         name="api-backoffice-dossier-transition",
+    ),
+    path(
+        "backoffice/dossiers/<str:code>/claim/",
+        api_queues.ClaimStepView.as_view(),
+        name="api-backoffice-dossier-claim",
+    ),
+    path(
+        "backoffice/dossiers/<str:code>/release/",
+        api_queues.ReleaseStepView.as_view(),
+        name="api-backoffice-dossier-release",
     ),
 ]
