@@ -28,6 +28,7 @@ from dossiers.views_tracking import describe_event
 from identity import access
 
 from .forms import TransitionForm
+from .views_steps import process_sections
 
 
 @never_cache
@@ -80,8 +81,12 @@ def _render(
     request: HttpRequest, dossier: Dossier, posted: dict[str, TransitionForm], status: int = 200
 ) -> HttpResponse:
     """The dossier page; ``posted`` keeps what the official typed in a refused form."""
+    held = access.roles_by_agency(request.user)
+    process = process_sections(request.user, dossier, held)
     actions = []
-    for action in inbox_service.actions_for(request.user, dossier):
+    for action in inbox_service.actions_for(request.user, dossier, held):
+        if action in process["withheld"]:
+            continue
         form = posted.get(action) or TransitionForm(
             transition=TABLE[action], initial={"revision": dossier.revision}
         )
@@ -96,6 +101,7 @@ def _render(
             "timeline": _timeline(dossier),
             "requests": dossier.supplement_requests.order_by("requested_at"),
             "actions": actions,
+            **process,
         },
         status=status,
     )
