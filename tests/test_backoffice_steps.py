@@ -166,7 +166,8 @@ def test_the_api_answers_403_404_and_409_without_a_step(staff, dossier):
     assert wrong_role.json()["error"]["detail"] == "Vai trò của bạn không xử lý bước này."
     other = client(OfficialFactory(username="tuphap.cv", role=Role.SPECIALIST, agency="H29.03"))
     assert other.post(f"{API}{dossier.code}/claim/").status_code == 404
-    assert client(staff[Role.SPECIALIST]).post(f"{API}H29.26743-000000-0000/claim/").status_code == 404
+    unknown = client(staff[Role.SPECIALIST]).post(f"{API}H29.26743-000000-0000/claim/")
+    assert unknown.status_code == 404
     new = DossierFactory(submitted=True, applicant=CitizenFactory(id_number="079087000002"))
     no_step = client(staff[Role.RECEPTION]).post(f"{API}{new.code}/claim/")
     assert no_step.status_code == 409
@@ -207,7 +208,7 @@ def test_a_bad_inbox_filter_is_400_naming_it(staff, query):
     assert list(response.json()["error"]["fields"]) == list(query)
 
 
-# --- only the open step's holder forwards ----------------------------------------------------------
+# --- only the open step's holder forwards -------------------------------------------------------
 
 
 def forward(browser: Client, dossier: Dossier):
