@@ -243,3 +243,17 @@ def test_a_dossier_not_routed_yet_follows_the_table_alone(staff):
     transitions.receive(dossier, staff[Role.RECEPTION])
     transitions.route(Dossier.objects.get(pk=dossier.pk), staff[Role.RECEPTION])
     assert forward(client(staff[Role.LEADER]), dossier).status_code == 200
+
+
+def test_the_inbox_api_reads_a_fixed_number_of_queries(staff, django_assert_max_num_queries):
+    for _ in range(4):
+        routing.claim_current(routed(staff), staff[Role.SPECIALIST])
+    routed(staff)
+    specialist = client(staff[Role.SPECIALIST])
+    specialist.get(API)
+    # Session, user, the official checks, the scope, the counts, the page, its open steps:
+    # none per row (the steps' units and officials come with them).
+    with django_assert_max_num_queries(8):
+        response = specialist.get(API)
+    assert response.json()["count"] == 5
+    assert all(row["step"]["handed_over_by"] == HOME_WARD for row in response.json()["results"])
