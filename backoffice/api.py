@@ -1,5 +1,5 @@
 """Back-office REST API for officials (``/api/v1/backoffice/…``): agencies, staff, the
-dossier inbox and the dossier transitions.
+dossier transitions (the inbox and the steps: :mod:`.api_queues`).
 
 Session-authenticated officials who passed the second factor; the same rule as the pages: a
 citizen gets 403, another agency's objects 404 (see :mod:`identity.access`).
@@ -28,12 +28,11 @@ from dossiers.api.schema import ERROR_400
 from dossiers.errors import ActionForbidden
 from dossiers.lifecycle import inbox, transitions
 from dossiers.lifecycle.table import ACTIONS, TABLE
-from dossiers.models import Dossier, Status
+from dossiers.models import Dossier
 from dossiers.serializers import STATUS_HELP, DossierProcedureSerializer, StatusField
 from identity import access
 from identity.models import StaffRole
 from portal.api import ErrorSerializer
-from portal.pagination import CheckedPageNumberPagination
 from portal.privacy import PersonalDataMixin
 from procedures.models import Agency
 
@@ -262,15 +261,6 @@ class DossierRowSerializer(serializers.ModelSerializer):
         return inbox.actions_for(self.context["request"].user, dossier, self.context.get("held"))
 
 
-class InboxFilterSerializer(serializers.Serializer):
-    status = serializers.ChoiceField(
-        choices=[s for s in Status.values if s], required=False, help_text=STATUS_HELP
-    )
-    procedure = serializers.CharField(
-        required=False, max_length=20, help_text="National procedure code, e.g. 1.000894."
-    )
-
-
 class TransitionSerializer(serializers.Serializer):
     """What the official asks: the action, the reason and the action's own fields."""
 
@@ -300,38 +290,6 @@ class TransitionSerializer(serializers.Serializer):
         min_value=0,
         help_text="The dossier's revision the official saw; another one answers 409.",
     )
-
-
-@extend_schema(
-    summary="List my inbox (back office)",
-    description=(
-        "The dossiers of the official's agencies in the statuses their roles act on (e.g. "
-        "newly registered ones for the reception desk), earliest due date first, each with "
-        "the actions the official may take now."
-    ),
-    parameters=[InboxFilterSerializer],
-    responses={200: DossierRowSerializer(many=True), 400: ERROR_400, **DOSSIER_ERRORS},
-    tags=["backoffice"],
-)
-class DossierInboxView(BackofficeAPIView, ListAPIView):
-    serializer_class = DossierRowSerializer
-    pagination_class = CheckedPageNumberPagination
-
-    def get_queryset(self) -> QuerySet[Dossier]:
-        given = InboxFilterSerializer(data=self.request.query_params)
-        given.is_valid(raise_exception=True)
-        dossiers = inbox.inbox(self.request.user)
-        if "status" in given.validated_data:
-            dossiers = dossiers.filter(status=given.validated_data["status"])
-        if "procedure" in given.validated_data:
-            dossiers = dossiers.filter(procedure__national_code=given.validated_data["procedure"])
-        return dossiers
-
-    def get_serializer_context(self) -> dict:
-        return {
-            **super().get_serializer_context(),
-            "held": access.roles_by_agency(self.request.user),
-        }
 
 
 @extend_schema(

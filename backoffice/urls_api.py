@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import api, api_results
+from . import api, api_queues, api_results
 
 urlpatterns = [
     path(
@@ -17,7 +17,7 @@ urlpatterns = [
     ),
     path(
         "backoffice/dossiers/",
-        api.DossierInboxView.as_view(),
+        api_queues.DossierInboxView.as_view(),
         name="api-backoffice-inbox",
     ),
     path(
@@ -29,5 +29,15 @@ urlpatterns = [
         "backoffice/dossiers/<str:code>/result/",
         api_results.DossierResultView.as_view(),
         name="api-backoffice-dossier-result",
+    ),
+    path(
+        "backoffice/dossiers/<str:code>/claim/",
+        api_queues.ClaimStepView.as_view(),
+        name="api-backoffice-dossier-claim",
+    ),
+    path(
+        "backoffice/dossiers/<str:code>/release/",
+        api_queues.ReleaseStepView.as_view(),
+        name="api-backoffice-dossier-release",
     ),
 ]

@@ -1,6 +1,7 @@
-"""The officials' dossier pages: the inbox and one dossier with the actions it allows now.
+"""The officials' dossier page: one dossier with the actions it allows now (the inbox is
+:mod:`.views_inbox`).
 
-Thin views: the inbox and the access rule come from :mod:`dossiers.lifecycle.inbox`, the
+Thin views: the access rule comes from :mod:`dossiers.lifecycle.inbox`, the
 actions and their rules from the transition table, every change from
 :func:`dossiers.lifecycle.transitions.perform`. A view only reads the request, calls them and
 renders what they answer (a refusal next to the form, a conflict as a 409 page).
@@ -11,11 +12,8 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.core.paginator import Paginator
-from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
@@ -25,59 +23,12 @@ from dossiers.errors import ActionForbidden, Conflict, DossierError
 from dossiers.lifecycle import inbox as inbox_service
 from dossiers.lifecycle import transitions
 from dossiers.lifecycle.table import TABLE
-from dossiers.models import Dossier, Status
+from dossiers.models import Dossier
 from dossiers.views_tracking import describe_event
 from identity import access
 
 from .forms import TransitionForm
-from .urgency import badges
-from .views import _int
-
-DOSSIERS_PER_PAGE = 25
-
-
-@never_cache
-@access.official_required
-def dossier_inbox(request: HttpRequest) -> HttpResponse:
-    """Hồ sơ cần xử lý: most urgent first, with a tab per status and a procedure filter."""
-    mine = inbox_service.inbox(request.user)
-    procedures = list(
-        mine.order_by()
-        .values_list("procedure__national_code", "procedure__name")
-        .distinct()
-        .order_by("procedure__national_code")
-    )
-    procedure = request.GET.get("procedure", "")
-    if procedure not in {code for code, _name in procedures}:
-        procedure = ""
-    if procedure:
-        mine = mine.filter(procedure__national_code=procedure)
-    counts = dict(mine.order_by().values_list("status").annotate(n=Count("pk")))
-    status = _int(request.GET.get("status"))
-    if status not in counts:
-        status = None
-    shown = mine.filter(status=status) if status is not None else mine
-    paginator = Paginator(shown, DOSSIERS_PER_PAGE)
-    page_obj = paginator.get_page(request.GET.get("page"))
-    rows = list(page_obj.object_list)
-    badge = badges(rows, timezone.now())
-    return render(
-        request,
-        "backoffice/dossiers.html",
-        {
-            "rows": [{"dossier": d, "badge": badge[d.pk]} for d in rows],
-            "tabs": [
-                {"status": s, "label": Status(s).label, "count": n}
-                for s, n in sorted(counts.items())
-            ],
-            "total": sum(counts.values()),
-            "status": status,
-            "procedures": procedures,
-            "procedure": procedure,
-            "page_obj": page_obj,
-            "page_range": paginator.get_elided_page_range(page_obj.number, on_each_side=1),
-        },
-    )
+from .views_steps import process_sections
 
 
 @never_cache
@@ -130,8 +81,12 @@ def _render(
     request: HttpRequest, dossier: Dossier, posted: dict[str, TransitionForm], status: int = 200
 ) -> HttpResponse:
     """The dossier page; ``posted`` keeps what the official typed in a refused form."""
+    held = access.roles_by_agency(request.user)
+    process = process_sections(request.user, dossier, held)
     actions = []
-    for action in inbox_service.actions_for(request.user, dossier):
+    for action in inbox_service.actions_for(request.user, dossier, held):
+        if action in process["withheld"]:
+            continue
         form = posted.get(action) or TransitionForm(
             transition=TABLE[action], initial={"revision": dossier.revision}
         )
@@ -146,6 +101,7 @@ def _render(
             "timeline": _timeline(dossier),
             "requests": dossier.supplement_requests.order_by("requested_at"),
             "actions": actions,
+            **process,
         },
         status=status,
     )

@@ -306,8 +306,9 @@ def test_the_dossier_page_reads_a_fixed_number_of_queries(django_assert_max_num_
     specialist = client_for(Role.SPECIALIST)
     specialist.get(page(dossier))
     # Session and user, the dossier with its joins, the roles, the wards' names, documents,
-    # timeline, supplement requests: none per event, document or action.
-    with django_assert_max_num_queries(11):
+    # timeline, supplement requests, the process-control rows, the issued forms: none per
+    # event, document, step or action.
+    with django_assert_max_num_queries(13):
         response = specialist.get(page(dossier))
     assert len(response.context["timeline"]) == 3  # filed, accepted, routed
     assert [a["action"] for a in response.context["actions"]] == [

@@ -357,7 +357,13 @@ class ProcessStep(models.Model):
                 fields=["handed_to", "role"],
                 condition=models.Q(finished_at=None),
                 name="open_process_steps",
-            )
+            ),
+            # "My queue": the open steps assigned to an official (workflow.queues).
+            models.Index(
+                fields=["assignee"],
+                condition=models.Q(finished_at=None),
+                name="open_steps_by_assignee",
+            ),
         ]
 
     def __str__(self) -> str:

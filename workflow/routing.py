@@ -202,3 +202,30 @@ def release(step: ProcessStep, official: Any) -> ProcessStep:
             locked.assignee = None
             locked.save(update_fields=["assignee"])
     return locked
+
+
+def current_step(dossier: Dossier) -> ProcessStep | None:
+    """The dossier's open step (the latest one, should a redelivery ever leave two open)."""
+    return (
+        ProcessStep.objects.filter(dossier=dossier, finished_at=None)
+        .select_related("handed_to", "assignee")
+        .order_by("-order")
+        .first()
+    )
+
+
+def _current_or_conflict(dossier: Dossier) -> ProcessStep:
+    step = current_step(dossier)
+    if step is None:
+        raise Conflict(_("This dossier has no open step to take or give back."))
+    return step
+
+
+def claim_current(dossier: Dossier, official: Any) -> ProcessStep:
+    """:func:`claim` the dossier's open step (none open: a :class:`Conflict`)."""
+    return claim(_current_or_conflict(dossier), official)
+
+
+def release_current(dossier: Dossier, official: Any) -> ProcessStep:
+    """:func:`release` the dossier's open step (none open: a :class:`Conflict`)."""
+    return release(_current_or_conflict(dossier), official)

@@ -62,6 +62,17 @@ class Request:
 
 Change = Callable[[Dossier, Actor, Request, datetime.datetime], None]
 
+# Rules other apps add to an action without this app importing them (e.g. the workflow: only
+# the open step's holder forwards), registered from their AppConfig.ready with add_check. Each
+# runs under the dossier's lock once the table allows the action and raises a DossierError.
+EXTRA_CHECKS: dict[str, list[Callable[[Dossier, Any], None]]] = {}
+
+
+def add_check(action: str, check: Callable[[Dossier, Any], None]) -> None:
+    """Run ``check(locked_dossier, user)`` before every ``action`` an official takes."""
+    if check not in EXTRA_CHECKS.setdefault(action, []):
+        EXTRA_CHECKS[action].append(check)
+
 
 # --- who acts ----------------------------------------------------------------------------------
 
@@ -154,6 +165,8 @@ def check_allowed(
             else _('This dossier is now "%(status)s"; this action is no longer possible.')
             % {"status": dossier.get_status_display()}
         )
+    for check in EXTRA_CHECKS.get(action, ()):
+        check(dossier, actor.user)
     return actor
 
 

@@ -1,0 +1,99 @@
+"""The officials' inbox page: tabs per queue (all, mine, my department's shared queue, the
+agency), status tabs inside the queue, filters by procedure, step and due date, most urgent first.
+
+The queues, their counts and their order are :mod:`workflow.queues`' (the API reads the same);
+this view only reads the query string, keeps the values that make sense for this official
+(anything else is ignored, as a link from an old page would be) and renders one page.
+"""
+
+from __future__ import annotations
+
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.functional import cached_property
+from django.views.decorators.cache import never_cache
+
+from dossiers.models import Status
+from identity import access
+from workflow import queues
+
+from .urgency import badges
+from .views import _int
+
+DOSSIERS_PER_PAGE = 25
+
+
+class CountedPaginator(Paginator):
+    """A paginator told its total (from the queue counts), so it runs no ``COUNT`` of its own."""
+
+    def __init__(self, object_list, per_page: int, total: int):
+        super().__init__(object_list, per_page)
+        self._total = total
+
+    @cached_property
+    def count(self) -> int:
+        return self._total
+
+
+@never_cache
+@access.official_required
+def dossier_inbox(request: HttpRequest) -> HttpResponse:
+    """Hồ sơ cần xử lý: one queue of the official, narrowed by the filters, most urgent first."""
+    scope = queues.scope_of(request.user)
+    now = timezone.now()
+    tabs = [queues.ALL, *scope.queues()]
+    queue = request.GET.get("queue", queues.ALL)
+    queue = queue if queue in tabs else queues.ALL
+    steps = queues.step_names(scope, queue)
+    step = request.GET.get("step") or None
+    due = request.GET.get("due") or None
+    filters = queues.Filters(
+        step=step if step in steps else None, due=due if due in queues.DUE_CHOICES else None
+    )
+    counts = queues.counts(scope, filters, now)
+    procedures = counts.procedures(queue)
+    procedure = request.GET.get("procedure", "")
+    procedure = procedure if procedure in {code for code, _name in procedures} else None
+    per_status = counts.per_status(queue, procedure)
+    status = _int(request.GET.get("status"))
+    status = status if status in per_status else None
+    filters = queues.Filters(procedure, status, filters.step, filters.due)
+    shown = queues.dossiers(scope, queue, filters, now)
+    paginator = CountedPaginator(
+        shown, DOSSIERS_PER_PAGE, counts.per_queue(procedure, status)[queue]
+    )
+    page_obj = paginator.get_page(request.GET.get("page"))
+    rows = list(page_obj.object_list)
+    badge = badges(rows, now)
+    in_workflow = [d.pk for d in rows if d.status in queues.IN_WORKFLOW]
+    open_steps = queues.open_steps(in_workflow) if in_workflow else {}
+    per_queue = counts.per_queue(procedure)
+    return render(
+        request,
+        "backoffice/dossiers.html",
+        {
+            "rows": [
+                {"dossier": d, "badge": badge[d.pk], "step": open_steps.get(d.pk)} for d in rows
+            ],
+            "queues": [
+                {"key": key, "label": queues.QUEUE_LABELS[key], "count": per_queue[key]}
+                for key in tabs
+            ],
+            "queue": queue,
+            "tabs": [
+                {"status": s, "label": Status(s).label, "count": n} for s, n in per_status.items()
+            ],
+            "total": sum(per_status.values()),
+            "status": status,
+            "procedures": procedures,
+            "procedure": procedure or "",
+            "steps": steps,
+            "step": filters.step or "",
+            "dues": list(queues.DUE_CHOICES.items()),
+            "due": filters.due or "",
+            "page_obj": page_obj,
+            "page_range": paginator.get_elided_page_range(page_obj.number, on_each_side=1),
+        },
+    )

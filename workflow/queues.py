@@ -1,0 +1,374 @@
+"""The officials' work queues: my queue, my department's shared queue and, for leaders, the agency.
+
+- **all** (the first tab, and the API's default): every dossier on which the transition table
+  gives the official's roles an action in their agencies, plus their own and their units'
+  steps wherever the dossier was received;
+- **mine**: the open workflow steps assigned to me (:class:`ProcessStep` ``assignee``), plus the
+  desk's work for a reception official: the dossiers of their agencies in the statuses where the
+  transition table lets the desk act (1, 2, 5, 6, 9);
+- **department**: the open steps waiting in the shared queue (no assignee) of one of my units,
+  for a role I hold there. A role held in a division covers that division and the agency
+  itself; a role held in an agency without a division covers the agency and all its divisions
+  (the rule :func:`identity.access.roles_in` applies to claiming);
+- **agency**: for an agency-wide role (:data:`AGENCY_ROLES`), every unfinished dossier of the
+  agency, routed or not, whoever works on it (oversight; not part of "all").
+
+A step belongs to the queues only while its dossier is in the workflow (statuses 4, 5, 6): the
+step of an approved dossier stays open in the record but nobody works on it any more.
+
+Query shapes (PostgreSQL; every one bounded, none per row):
+
+1. :func:`scope_of`: one query on the official's staff roles, with two arrays computed in it:
+   the units each role covers and the dossiers of the steps assigned to the official (partial
+   index ``open_steps_by_assignee`` on ``(assignee_id) WHERE finished_at IS NULL``).
+2. The shared queue is ``dossier.id = ANY(ARRAY(SELECT dossier_id FROM process_step WHERE
+   finished_at IS NULL AND assignee_id IS NULL AND (handed_to_id = ANY(units) AND role = r) OR
+   …))``: the array is an init plan read from the partial index ``open_process_steps`` on
+   ``(handed_to_id, role) WHERE finished_at IS NULL``, and ``id = ANY(…)`` is an index
+   condition on the primary key, so a tab that mixes it with the desk's statuses (index
+   ``(receiving_agency_id, status)``) is a BitmapOr of index scans, never a sequential scan.
+3. :func:`counts`: one ``GROUP BY status, procedure`` over "all" and "agency" with
+   ``COUNT(*) FILTER`` per tab: the tab counts, the status counts, the procedures offered in the
+   filter and the page's total all come from it (no separate ``COUNT`` for the paginator).
+4. The page: ``ORDER BY due_at NULLS LAST, submitted_at, id LIMIT 25 OFFSET …``; then one query
+   for the open steps of the page's dossiers (:func:`open_steps`).
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.contrib.postgres.expressions import ArraySubquery
+from django.db.models import Count, F, Lookup, OuterRef, Q, QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from dossiers.lifecycle.table import statuses_acted_on
+from dossiers.models import Dossier, Status
+from identity import access
+from identity.models import Role, StaffRole
+from procedures.models import Agency, DurationUnit
+
+from .calendar import TZ, calendar_for, local
+from .models import STEP_ROLES, ProcessStep, WorkingHours
+
+MINE, DEPARTMENT, AGENCY, ALL = "mine", "department", "agency", "all"
+QUEUES = (MINE, DEPARTMENT, AGENCY)
+QUEUE_LABELS = {
+    ALL: _("All my work"),
+    MINE: _("My queue"),
+    DEPARTMENT: _("My department's shared queue"),
+    AGENCY: _("The whole agency"),
+}
+OVERDUE, SOON, IN_TIME = "overdue", "soon", "in_time"
+DUE_CHOICES = {
+    OVERDUE: _("Overdue"),
+    SOON: _("Due within one working day"),
+    IN_TIME: _("In time"),
+}
+
+# A dossier in a department workflow: its open step's holder works on it or waits for it.
+IN_WORKFLOW = frozenset({Status.PROCESSING, Status.SUPPLEMENT, Status.PAYMENT})
+# Not finished: what a leader oversees (a decided dossier still waits for its delivery).
+UNFINISHED = frozenset(
+    {
+        Status.SUBMITTED,
+        Status.ACCEPTED,
+        Status.PROCESSING,
+        Status.SUPPLEMENT,
+        Status.PAYMENT,
+        Status.DECIDED,
+    }
+)
+# Where the one-stop desk acts, as the transition table says (receive, route, fees, result…).
+DESK_STATUSES = statuses_acted_on([Role.RECEPTION])
+# Roles that oversee their whole agency.
+AGENCY_ROLES = frozenset({Role.LEADER})
+_STEP_ROLES = frozenset(value for value, _label in STEP_ROLES)
+
+
+class AnyOf(Lookup):
+    """``field = ANY(array)``: unlike ``IN (subquery)``, an index condition even inside an OR."""
+
+    lookup_name = "any_of"
+    prepare_rhs = False
+
+    def as_sql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        return f"{lhs} = ANY({rhs})", [*lhs_params, *rhs_params]
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What one official holds, read once per request by :func:`scope_of`."""
+
+    user_id: int | None
+    held: dict[int, frozenset[str]] = field(default_factory=dict)  # roles by agency
+    desk: frozenset[int] = frozenset()  # agencies where the official is at the desk
+    units: dict[str, frozenset[int]] = field(default_factory=dict)  # step role → units
+    leads: frozenset[int] = frozenset()  # agencies the official oversees
+    assigned: frozenset[int] = frozenset()  # dossiers of the open steps assigned to them
+
+    def queues(self) -> list[str]:
+        """The tabs this official has: everyone has "mine"; the others when they apply."""
+        found = [MINE]
+        if self.units:
+            found.append(DEPARTMENT)
+        if self.leads:
+            found.append(AGENCY)
+        return found
+
+
+def scope_of(user: Any) -> Scope:
+    """The official's roles, units and assigned steps, in one query (see the module's notes)."""
+    if not _may_act(user):
+        return Scope(None)
+    units = Agency.objects.filter(
+        Q(pk=OuterRef("agency_id"))
+        | Q(parent_id=OuterRef("agency_id"), level=Agency.Level.DIVISION)
+    ).values("pk")
+    assigned = (
+        ProcessStep.objects.filter(
+            assignee_id=user.pk, finished_at=None, dossier__status__in=sorted(IN_WORKFLOW)
+        )
+        .order_by()
+        .values("dossier_id")
+    )
+    rows = (
+        StaffRole.objects.filter(user_id=user.pk)
+        .annotate(covered=ArraySubquery(units), mine=ArraySubquery(assigned))
+        .values_list("agency_id", "division_id", "role", "covered", "mine")
+    )
+    held: dict[int, set[str]] = {}
+    unit_sets: dict[str, set[int]] = {}
+    mine: set[int] = set()
+    for agency_id, division_id, role, covered, assigned_ids in rows:
+        held.setdefault(agency_id, set()).add(role)
+        mine.update(assigned_ids)
+        if role in _STEP_ROLES:
+            unit_sets.setdefault(role, set()).update(
+                {agency_id, division_id} if division_id else covered
+            )
+    return Scope(
+        user.pk,
+        held={agency_id: frozenset(roles) for agency_id, roles in held.items()},
+        desk=frozenset(a for a, roles in held.items() if Role.RECEPTION in roles),
+        units={role: frozenset(ids) for role, ids in unit_sets.items()},
+        leads=frozenset(a for a, roles in held.items() if roles & AGENCY_ROLES),
+        assigned=frozenset(mine),
+    )
+
+
+def _may_act(user: Any) -> bool:
+    return bool(
+        getattr(user, "is_authenticated", False) and user.is_active and not access.is_citizen(user)
+    )
+
+
+# --- which dossiers each queue holds -------------------------------------------------------------
+
+
+def shared_steps(scope: Scope) -> QuerySet[ProcessStep]:
+    """The open, unassigned steps of the official's units for the roles they hold there."""
+    wanted = Q(pk__in=[])
+    for role, unit_ids in sorted(scope.units.items()):
+        wanted |= Q(role=role, handed_to_id__in=sorted(unit_ids))
+    return ProcessStep.objects.filter(wanted, finished_at=None, assignee=None)
+
+
+def condition(scope: Scope, queue: str, *, per_row: bool = False) -> Q:
+    """The dossiers of ``queue`` (:data:`ALL`: what the official's roles act on, and their
+    steps). ``per_row``: the form for a test made on every row (a count's ``FILTER``), where a
+    hashed ``IN (subquery)`` beats scanning an array; in ``WHERE``, ``= ANY(ARRAY(…))`` lets
+    the primary key's index answer (see the module's notes)."""
+    nothing = Q(pk__in=[])
+    if queue == MINE:
+        found = nothing
+        if scope.assigned:
+            found |= Q(pk__in=sorted(scope.assigned), status__in=sorted(IN_WORKFLOW))
+        if scope.desk:
+            found |= Q(receiving_agency_id__in=sorted(scope.desk), status__in=sorted(DESK_STATUSES))
+        return found
+    if queue == DEPARTMENT:
+        if not scope.units:
+            return nothing
+        shared = shared_steps(scope).order_by().values("dossier_id")
+        if per_row:  # tested on each row (a count's FILTER, an OR): a hashed subplan
+            return Q(pk__in=shared, status__in=sorted(IN_WORKFLOW))
+        return Q(AnyOf(F("pk"), ArraySubquery(shared)), status__in=sorted(IN_WORKFLOW))
+    if queue == AGENCY:
+        if not scope.leads:
+            return nothing
+        return Q(receiving_agency_id__in=sorted(scope.leads), status__in=sorted(UNFINISHED))
+    acted_on = nothing
+    for agency_id, roles in sorted(scope.held.items()):
+        statuses = statuses_acted_on(roles)
+        if statuses:
+            acted_on |= Q(receiving_agency_id=agency_id, status__in=sorted(statuses))
+    return acted_on | condition(scope, MINE) | condition(scope, DEPARTMENT, per_row=per_row)
+
+
+# --- filters -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What the official narrowed the list to; ``None`` is "any"."""
+
+    procedure: str | None = None  # national code
+    status: int | None = None
+    step: str | None = None  # the open step's name
+    due: str | None = None  # OVERDUE, SOON, IN_TIME
+
+
+def due_condition(due: str, now: datetime.datetime) -> Q:
+    """Dossiers overdue, due within one working day of ``now`` or later, judged like the
+    inbox's badges: overdue from the day after the due date; "soon" up to one working day of
+    the receiving agency's calendar (the default one, or the agency's own working hours)."""
+    today = datetime.datetime.combine(local(now).date(), datetime.time(), tzinfo=TZ)
+    if due == OVERDUE:
+        return Q(due_at__lt=today)
+    own = {hours.agency_id: hours for hours in WorkingHours.objects.select_related("agency")}
+    limit = calendar_for(None).due_at(now, Decimal(1), DurationUnit.WORKING_DAY)
+    if due == SOON:
+        near = Q(due_at__lte=limit) & ~Q(receiving_agency_id__in=sorted(own))
+    else:
+        near = Q(due_at__gt=limit) & ~Q(receiving_agency_id__in=sorted(own))
+    for agency_id, hours in own.items():
+        theirs = calendar_for(hours.agency).due_at(now, Decimal(1), DurationUnit.WORKING_DAY)
+        bound = Q(due_at__lte=theirs) if due == SOON else Q(due_at__gt=theirs)
+        near |= Q(receiving_agency_id=agency_id) & bound
+    return Q(due_at__gte=today) & near
+
+
+def narrowed(
+    queryset: QuerySet[Dossier],
+    filters: Filters,
+    now: datetime.datetime,
+    *,
+    with_status: bool = True,
+    with_procedure: bool = True,
+) -> QuerySet[Dossier]:
+    """``queryset`` narrowed by ``filters`` (the status and procedure may be left out: the
+    counts group by them)."""
+    if with_status and filters.status is not None:
+        queryset = queryset.filter(status=filters.status)
+    if with_procedure and filters.procedure:
+        queryset = queryset.filter(procedure__national_code=filters.procedure)
+    if filters.step:
+        at_step = ProcessStep.objects.filter(finished_at=None, name=filters.step)
+        queryset = queryset.filter(pk__in=at_step.values("dossier_id"))
+    if filters.due:
+        queryset = queryset.filter(due_condition(filters.due, now))
+    return queryset
+
+
+# --- what the page and the API read ----------------------------------------------------------
+
+
+URGENCY = (F("due_at").asc(nulls_last=True), "submitted_at", "pk")
+
+
+def dossiers(scope: Scope, queue: str, filters: Filters, now: datetime.datetime):
+    """The dossiers of ``queue`` narrowed by ``filters``, most urgent first: overdue first
+    (the earliest due dates), then the nearest due dates, then those without one."""
+    base = Dossier.objects.filter(condition(scope, queue, per_row=queue == ALL))
+    return (
+        narrowed(base, filters, now)
+        .select_related("procedure", "receiving_agency", "applicant")
+        .order_by(*URGENCY)
+    )
+
+
+@dataclass
+class Counts:
+    """The counts of one official's queues under the filters other than status and procedure."""
+
+    rows: list[dict[str, Any]]  # one per (status, procedure): code, name, and a count per queue
+
+    def per_queue(self, procedure: str | None = None, status: int | None = None) -> dict:
+        totals = dict.fromkeys((ALL, *QUEUES), 0)
+        for row in self._matching(procedure, status):
+            for queue in totals:
+                totals[queue] += row[queue]
+        return totals
+
+    def per_status(self, queue: str, procedure: str | None = None) -> dict[int, int]:
+        found: dict[int, int] = {}
+        for row in self._matching(procedure, None):
+            if row[queue]:
+                found[row["status"]] = found.get(row["status"], 0) + row[queue]
+        return dict(sorted(found.items()))
+
+    def procedures(self, queue: str) -> list[tuple[str, str]]:
+        """The procedures present in ``queue`` (code, name), for the filter."""
+        return sorted({(r["code"], r["name"]) for r in self.rows if r[queue]})
+
+    def _matching(self, procedure: str | None, status: int | None) -> Iterable[dict]:
+        for row in self.rows:
+            if procedure and row["code"] != procedure:
+                continue
+            if status is not None and row["status"] != status:
+                continue
+            yield row
+
+
+def counts(scope: Scope, filters: Filters, now: datetime.datetime) -> Counts:
+    """One aggregate query: per status and procedure, how many dossiers each queue holds."""
+    base = narrowed(
+        Dossier.objects.filter(condition(scope, ALL, per_row=True) | condition(scope, AGENCY)),
+        filters,
+        now,
+        with_status=False,
+        with_procedure=False,
+    )
+    per_queue = {
+        queue: Count("pk", filter=condition(scope, queue, per_row=True)) for queue in (ALL, *QUEUES)
+    }
+    grouped = (
+        base.order_by()
+        .values("status", "procedure_id", "procedure__national_code", "procedure__name")
+        .annotate(**per_queue)
+    )
+    return Counts(
+        [
+            {
+                **{key: row[key] for key in (ALL, *QUEUES, "status")},
+                "code": row["procedure__national_code"],
+                "name": row["procedure__name"],
+            }
+            for row in grouped
+        ]
+    )
+
+
+def open_steps(dossier_ids: Iterable[int]) -> dict[int, ProcessStep]:
+    """The open step of each dossier (by id), in one query."""
+    steps = (
+        ProcessStep.objects.filter(dossier_id__in=list(dossier_ids), finished_at=None)
+        .select_related("handed_over_by", "handed_to", "assignee")
+        .order_by("dossier_id", "order")
+    )
+    return {step.dossier_id: step for step in steps}
+
+
+def step_names(scope: Scope, queue: str) -> list[str]:
+    """The names of the open steps in ``queue``, for the step filter (one query)."""
+    steps = ProcessStep.objects.filter(finished_at=None, dossier__status__in=sorted(IN_WORKFLOW))
+    if queue == DEPARTMENT:
+        steps = shared_steps(scope)
+    elif queue == MINE:
+        steps = steps.filter(assignee_id=scope.user_id)
+    elif queue == AGENCY:
+        steps = steps.filter(dossier__receiving_agency_id__in=sorted(scope.leads))
+    else:
+        steps = steps.filter(
+            Q(assignee_id=scope.user_id)
+            | Q(pk__in=shared_steps(scope).values("pk"))
+            | Q(dossier__receiving_agency_id__in=sorted(scope.held))
+        )
+    return list(steps.order_by("name").values_list("name", flat=True).distinct())
