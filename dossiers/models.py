@@ -109,11 +109,20 @@ class Dossier(models.Model):
                 name="dossier_agency_status_proc",
             ),
             # The inbox's order (most urgent first) among the statuses officials act on: a page
-            # reads its 25 rows in index order instead of sorting every open dossier.
+            # reads its 25 rows in index order instead of sorting every open dossier; the
+            # status inside it narrows to a queue's statuses without reading the table.
             models.Index(
                 fields=["receiving_agency", "due_at", "submitted_at", "id"],
+                include=["status"],
                 condition=models.Q(status__in=[1, 2, 4, 5, 6, 9]),
-                name="dossier_inbox_urgency",
+                name="dossier_inbox_urgency_status",
+            ),
+            # A step queue's dossiers (ids from the process steps) sorted by urgency from the
+            # index alone (workflow.urgent).
+            models.Index(
+                fields=["id"],
+                include=["status", "due_at", "submitted_at"],
+                name="dossier_urgency_by_id",
             ),
         ]
 

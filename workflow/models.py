@@ -358,6 +358,13 @@ class ProcessStep(models.Model):
                 condition=models.Q(finished_at=None),
                 name="open_process_steps",
             ),
+            # A unit's shared queue (open, unassigned steps), with the dossier: index-only.
+            models.Index(
+                fields=["handed_to", "role"],
+                include=["dossier"],
+                condition=models.Q(finished_at=None, assignee=None),
+                name="shared_open_steps",
+            ),
             # "My queue": the open steps assigned to an official (workflow.queues).
             models.Index(
                 fields=["assignee"],

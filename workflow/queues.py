@@ -30,8 +30,10 @@ Query shapes (PostgreSQL; every one bounded, none per row):
 3. :func:`counts`: one ``GROUP BY status, procedure`` over "all" and "agency" with
    ``COUNT(*) FILTER`` per tab: the tab counts, the status counts, the procedures offered in the
    filter and the page's total all come from it (no separate ``COUNT`` for the paginator).
-4. The page: ``ORDER BY due_at NULLS LAST, submitted_at, id LIMIT 25 OFFSET …``; then one query
-   for the open steps of the page's dossiers (:func:`open_steps`).
+4. The page (:mod:`workflow.urgent`): each of the queue's :func:`branches` gives the ids of
+   its first rows in urgency order from an index (``dossier_inbox_urgency_status`` per agency,
+   ``dossier_urgency_by_id`` for step queues); one query reads the page from their union;
+   then one query for the open steps of the page's dossiers (:func:`open_steps`).
 """
 
 from __future__ import annotations
@@ -43,7 +45,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib.postgres.expressions import ArraySubquery
-from django.db.models import Count, F, Lookup, OuterRef, Q, QuerySet
+from django.db.models import Count, F, Lookup, Min, OuterRef, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from dossiers.lifecycle.table import statuses_acted_on
@@ -182,34 +184,50 @@ def shared_steps(scope: Scope) -> QuerySet[ProcessStep]:
 
 def condition(scope: Scope, queue: str, *, per_row: bool = False) -> Q:
     """The dossiers of ``queue`` (:data:`ALL`: what the official's roles act on, and their
-    steps). ``per_row``: the form for a test made on every row (a count's ``FILTER``), where a
-    hashed ``IN (subquery)`` beats scanning an array; in ``WHERE``, ``= ANY(ARRAY(…))`` lets
-    the primary key's index answer (see the module's notes)."""
-    nothing = Q(pk__in=[])
+    steps): the OR of its :func:`branches`."""
+    found = Q(pk__in=[])
+    for branch in branches(scope, queue, per_row=per_row):
+        found |= branch
+    return found
+
+
+def branches(scope: Scope, queue: str, *, per_row: bool = False) -> list[Q]:
+    """The parts whose union is ``queue``, each readable in urgency order from one index: one
+    per agency (its statuses) and one per set of dossier ids (assigned or shared steps).
+
+    ``per_row``: the form for a test made on every row (a count's ``FILTER``), where a hashed
+    ``IN (subquery)`` beats scanning an array; in ``WHERE``, ``= ANY(ARRAY(…))`` lets the
+    primary key's index answer (see the module's notes)."""
     if queue == MINE:
-        found = nothing
+        found = []
         if scope.assigned:
-            found |= Q(pk__in=sorted(scope.assigned), status__in=sorted(IN_WORKFLOW))
-        if scope.desk:
-            found |= Q(receiving_agency_id__in=sorted(scope.desk), status__in=sorted(DESK_STATUSES))
-        return found
+            found.append(Q(pk__in=sorted(scope.assigned), status__in=sorted(IN_WORKFLOW)))
+        return found + _per_agency(dict.fromkeys(scope.desk, DESK_STATUSES))
     if queue == DEPARTMENT:
         if not scope.units:
-            return nothing
+            return []
         shared = shared_steps(scope).order_by().values("dossier_id")
-        if per_row:  # tested on each row (a count's FILTER, an OR): a hashed subplan
-            return Q(pk__in=shared, status__in=sorted(IN_WORKFLOW))
-        return Q(AnyOf(F("pk"), ArraySubquery(shared)), status__in=sorted(IN_WORKFLOW))
+        if per_row:
+            return [Q(pk__in=shared, status__in=sorted(IN_WORKFLOW))]
+        return [Q(AnyOf(F("pk"), ArraySubquery(shared)), status__in=sorted(IN_WORKFLOW))]
     if queue == AGENCY:
-        if not scope.leads:
-            return nothing
-        return Q(receiving_agency_id__in=sorted(scope.leads), status__in=sorted(UNFINISHED))
-    acted_on = nothing
-    for agency_id, roles in sorted(scope.held.items()):
-        statuses = statuses_acted_on(roles)
-        if statuses:
-            acted_on |= Q(receiving_agency_id=agency_id, status__in=sorted(statuses))
-    return acted_on | condition(scope, MINE) | condition(scope, DEPARTMENT, per_row=per_row)
+        return _per_agency(dict.fromkeys(scope.leads, UNFINISHED))
+    acted_on = _per_agency(
+        {agency_id: statuses_acted_on(roles) for agency_id, roles in scope.held.items()}
+    )
+    return (
+        acted_on
+        + branches(scope, MINE, per_row=per_row)
+        + branches(scope, DEPARTMENT, per_row=per_row)
+    )
+
+
+def _per_agency(statuses: dict[int, Iterable[int]]) -> list[Q]:
+    return [
+        Q(receiving_agency_id=agency_id, status__in=sorted(wanted))
+        for agency_id, wanted in sorted(statuses.items())
+        if wanted
+    ]
 
 
 # --- filters -------------------------------------------------------------------------------------
@@ -270,17 +288,14 @@ def narrowed(
 # --- what the page and the API read ----------------------------------------------------------
 
 
-URGENCY = (F("due_at").asc(nulls_last=True), "submitted_at", "pk")
-
-
 def dossiers(scope: Scope, queue: str, filters: Filters, now: datetime.datetime):
     """The dossiers of ``queue`` narrowed by ``filters``, most urgent first: overdue first
-    (the earliest due dates), then the nearest due dates, then those without one."""
-    base = Dossier.objects.filter(condition(scope, queue, per_row=queue == ALL))
-    return (
-        narrowed(base, filters, now)
-        .select_related("procedure", "receiving_agency", "applicant")
-        .order_by(*URGENCY)
+    (the earliest due dates), then the nearest due dates, then those without one. Sliced
+    (a page), it reads only that page's rows (:class:`workflow.urgent.UrgentList`)."""
+    from .urgent import UrgentList
+
+    return UrgentList(
+        [narrowed(Dossier.objects.filter(b), filters, now) for b in branches(scope, queue)]
     )
 
 
@@ -329,20 +344,15 @@ def counts(scope: Scope, filters: Filters, now: datetime.datetime) -> Counts:
     per_queue = {
         queue: Count("pk", filter=condition(scope, queue, per_row=True)) for queue in (ALL, *QUEUES)
     }
+    # Grouped by integers only (a hash aggregate); the procedure's code and name ride along
+    # (one per procedure id): grouping by them would sort every row by text.
     grouped = (
         base.order_by()
-        .values("status", "procedure_id", "procedure__national_code", "procedure__name")
-        .annotate(**per_queue)
+        .values("status", "procedure_id")
+        .annotate(code=Min("procedure__national_code"), name=Min("procedure__name"), **per_queue)
     )
     return Counts(
-        [
-            {
-                **{key: row[key] for key in (ALL, *QUEUES, "status")},
-                "code": row["procedure__national_code"],
-                "name": row["procedure__name"],
-            }
-            for row in grouped
-        ]
+        [{key: row[key] for key in (ALL, *QUEUES, "status", "code", "name")} for row in grouped]
     )
 
 
