@@ -145,9 +145,7 @@ def test_who_may_download_the_result(client, processing, staff):
     assert client.get(url).status_code == 200
 
 
-def test_the_officials_page_links_the_result_once_decided_and_returned(
-    client, processing, staff
-):
+def test_the_officials_page_links_the_result_once_decided_and_returned(client, processing, staff):
     results.attach(processing, staff[Role.LEADER], ResultChoice(render=True))
     sign_in(client, staff[Role.RECEPTION])
     url = f"/backoffice/dossiers/{processing.code}/"

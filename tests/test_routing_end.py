@@ -60,7 +60,7 @@ def test_a_withdrawal_during_processing_closes_the_open_step(routed):  # noqa: F
     assert [(r.finished_at, r.result) for r in rows(dossier)] == [(at(0, 11), "early")]
 
 
-def test_a_withdrawal_before_routing_writes_no_row(staff):
+def test_a_withdrawal_before_routing_writes_no_row(staff):  # noqa: F811
     from tests.factories import DossierFactory
 
     dossier = DossierFactory(submitted=True)

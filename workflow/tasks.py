@@ -3,8 +3,9 @@
 The lifecycle announces each transition after its transaction commits (the ``transitioned``
 signal); a route, a forward or a decision that ends the processing (approve, stop, withdraw,
 refuse) enqueues :func:`route_dossier`, which writes the process-control rows from the dossier's
-timeline (the last one closed when the processing ended). Tasks are acknowledged late, so a worker that dies mid-task
-leaves the message for another: the task may run twice and does no harm when it does.
+timeline (the last one closed when the processing ended). Tasks are acknowledged late, so a
+worker that dies mid-task leaves the message for another: the task may run twice and does no
+harm when it does.
 """
 
 from __future__ import annotations
