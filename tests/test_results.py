@@ -145,6 +145,23 @@ def test_who_may_download_the_result(client, processing, staff):
     assert client.get(url).status_code == 200
 
 
+def test_the_officials_page_links_the_result_once_decided_and_returned(client, processing, staff):
+    results.attach(processing, staff[Role.LEADER], ResultChoice(render=True))
+    sign_in(client, staff[Role.RECEPTION])
+    url = f"/backoffice/dossiers/{processing.code}/"
+    link = f'href="/dossiers/{processing.code}/result.pdf" id="result-link"'
+    assert 'id="dossier-result"' not in client.get(url).content.decode()  # still at 4
+    dossier = transitions.approve(processing, staff[Role.LEADER])
+    for expected in (Status.DECIDED, Status.RETURNED):
+        dossier.refresh_from_db()
+        assert dossier.status == expected
+        page = client.get(url).content.decode()
+        assert link in page and dossier.result.title in page
+        assert client.get(f"/dossiers/{dossier.code}/result.pdf").status_code == 200
+        if expected == Status.DECIDED:
+            transitions.return_result(dossier, staff[Role.RECEPTION])
+
+
 def test_the_applicant_does_not_see_a_result_before_the_decision(client, processing, staff):
     results.attach(processing, staff[Role.LEADER], ResultChoice(render=True))
     client.force_login(processing.applicant.user)

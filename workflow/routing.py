@@ -1,7 +1,9 @@
 """Routing a dossier through its workflow's steps, and claiming steps inside a department.
 
 The dossier's timeline is the truth: the ``routed`` event hands the dossier to the first step
-after reception, and each ``step`` event (a forward) closes the open step and opens the next.
+after reception, each ``step`` event (a forward) closes the open step and opens the next, and a
+decision that ends the processing (approved, stopped, withdrawn, refused) closes the open step
+at that moment with its result.
 :func:`sync_steps` writes the process-control rows (Mẫu 06, :class:`ProcessStep`) that these
 events call for and nothing more, so running it twice, late or out of order (a redelivered
 Celery task) writes no second row; the unique (dossier, order) constraint backs that up.
@@ -34,6 +36,8 @@ from .templates import step_deadlines, template_for
 logger = logging.getLogger(__name__)
 
 ROUTED, FORWARDED = "routed", "step"  # DossierEvent.action of the route and forward transitions
+# DossierEvent.action of the decisions that end the processing (approve, stop, withdraw, refuse).
+ENDED = frozenset({"decided", "stopped", "withdrawn", "refused"})
 
 
 @dataclass(frozen=True)
@@ -82,17 +86,28 @@ def steps_after_reception(steps: list[WorkflowStep]) -> list[WorkflowStep]:
     return []
 
 
-def hand_offs(dossier: Dossier) -> list[HandOff]:
-    """The route, then each forward, in the order they happened."""
-    events = DossierEvent.objects.filter(dossier=dossier, action__in=[ROUTED, FORWARDED])
-    return [HandOff(at, note) for at, note in events.order_by("at", "pk").values_list("at", "note")]
+def hand_offs(dossier: Dossier) -> tuple[list[HandOff], datetime | None]:
+    """The route, then each forward, in the order they happened; and when the processing
+    ended (the first decision that ends it, None while it goes on). One query."""
+    events = DossierEvent.objects.filter(
+        dossier=dossier, action__in=[ROUTED, FORWARDED, *sorted(ENDED)]
+    ).order_by("at", "pk")
+    moves: list[HandOff] = []
+    ended: datetime | None = None
+    for action, at, note in events.values_list("action", "at", "note"):
+        if action in ENDED:
+            ended = ended or at
+        else:
+            moves.append(HandOff(at, note))
+    return moves, ended
 
 
 def sync_steps(code: str) -> int:
     """Write the process-control rows of dossier ``code`` that its timeline calls for.
 
-    Returns how many rows were written (0 when everything was already there: a redelivery).
-    The dossier row is locked, so two tasks for one dossier run one after the other.
+    Returns how many rows were written: opened, plus the last one when a decision that ends
+    the processing closed it (0 when everything was already there: a redelivery). The dossier
+    row is locked, so two tasks for one dossier run one after the other.
     """
     with transaction.atomic():
         dossier = (
@@ -104,7 +119,7 @@ def sync_steps(code: str) -> int:
         if dossier is None or dossier.receiving_agency is None or dossier.due_at is None:
             logger.warning("routing: no received dossier %s to route", code)
             return 0
-        moves = hand_offs(dossier)
+        moves, ended = hand_offs(dossier)
         if not moves:
             return 0
         existing = {row.order: row for row in ProcessStep.objects.filter(dossier=dossier)}
@@ -121,6 +136,9 @@ def sync_steps(code: str) -> int:
             if index + 1 < len(moves) and row.finished_at is None:
                 _close(row, moves[index + 1].at)
             previous = row
+        if ended is not None and previous is not None and previous.finished_at is None:
+            _close(previous, max(ended, previous.handed_over_at))
+            written += 1
     return written
 
 

@@ -1,9 +1,11 @@
 """Routing runs in the background, on the ``routing`` queue (``portal.queues``).
 
 The lifecycle announces each transition after its transaction commits (the ``transitioned``
-signal); a route or a forward enqueues :func:`route_dossier`, which writes the process-control
-rows from the dossier's timeline. Tasks are acknowledged late, so a worker that dies mid-task
-leaves the message for another: the task may run twice and does no harm when it does.
+signal); a route, a forward or a decision that ends the processing (approve, stop, withdraw,
+refuse) enqueues :func:`route_dossier`, which writes the process-control rows from the dossier's
+timeline (the last one closed when the processing ended). Tasks are acknowledged late, so a
+worker that dies mid-task leaves the message for another: the task may run twice and does no
+harm when it does.
 """
 
 from __future__ import annotations
@@ -15,8 +17,8 @@ from django.db import InterfaceError, OperationalError
 
 from .routing import sync_steps
 
-# The transitions after which the dossier changes step.
-ROUTING_ACTIONS = frozenset({"route", "forward"})
+# The transitions after which the dossier changes step, or leaves its last one.
+ROUTING_ACTIONS = frozenset({"route", "forward", "approve", "stop", "withdraw", "refuse"})
 
 
 @shared_task(
@@ -29,7 +31,8 @@ ROUTING_ACTIONS = frozenset({"route", "forward"})
     max_retries=8,
 )
 def route_dossier(code: str) -> int:
-    """Hand dossier ``code`` to the step its timeline has reached; returns the rows written."""
+    """Hand dossier ``code`` to the step its timeline has reached (or close the last one once
+    the processing ended); returns the rows written."""
     return sync_steps(code)
 
 

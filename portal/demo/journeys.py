@@ -267,6 +267,8 @@ class Runner:
                 d = transitions.withdraw(d, citizen, "Tôi không còn nhu cầu giải quyết hồ sơ này.")
             elif step != "wait":
                 raise ValueError(f"unknown demo step {step!r}")
+            if step in ("stop", "approve", "withdraw"):
+                routing.sync_steps(d.code)  # the open step ends with the processing
         return d
 
     def work_on_open_step(self, d: Dossier, *, forward: bool) -> Dossier:
