@@ -113,3 +113,13 @@ def test_a_part_sees_only_its_named_values_and_the_language():
 def test_a_part_refuses_what_would_be_kept_wrongly(inner):
     with pytest.raises(TemplateSyntaxError):
         Template("{% load layout %}{% layout_part %}" + inner + "{% endlayout_part %}")
+
+
+def test_templates_are_parsed_once_per_process():
+    """The cached loader (Django's default when no loaders are named): a part's kept HTML lives
+    on its parsed template, so a loader that parsed again on each request would keep nothing."""
+    from django.template import engines
+    from django.template.loaders.cached import Loader
+
+    assert "loaders" not in settings.TEMPLATES[0].get("OPTIONS", {})
+    assert isinstance(engines["django"].engine.template_loaders[0], Loader)
