@@ -297,9 +297,12 @@ def free_port() -> int:
 def start_server(
     port: int, env: dict[str, str], log_path: Path, workers: int = 1
 ) -> subprocess.Popen:
-    """``gunicorn portal.wsgi`` with ``workers`` sync workers of one thread each."""
+    """``gunicorn portal.wsgi`` with ``workers`` sync workers of one thread each, run by this
+    interpreter (``-m gunicorn``: a console script's first line may name another one)."""
     command = [
-        str(ROOT / ".venv" / "bin" / "gunicorn"),
+        sys.executable,
+        "-m",
+        "gunicorn",
         "portal.wsgi",
         "--bind",
         f"127.0.0.1:{port}",

@@ -6,9 +6,13 @@ service into an English one by itself. API clients may still ask with ``Accept-L
 """
 
 import ipaddress
+import uuid
+from functools import lru_cache
 from urllib.parse import urlsplit
 
-from csp.middleware import CSPMiddleware, PolicyParts
+from csp.constants import HEADER, HEADER_REPORT_ONLY
+from csp.middleware import CheckableLazyObject, CSPMiddleware, PolicyParts
+from csp.utils import build_policy
 from django.conf import settings
 from django.http import HttpRequest
 from django.http.response import HttpResponseBase
@@ -65,7 +69,60 @@ class PortalCSPMiddleware(CSPMiddleware):
       browsers apply ``form-action`` to the redirect that follows a submitted form too, and
       that redirect leads to VNeID. The issuer is read from the settings at each request
       because deployments (and tests) point ``VNEID_ISSUER`` elsewhere.
+
+    The header's text is built once per shape of policy (settings, a view's own changes, the
+    VNeID origin, with or without a nonce) and kept in the process; each request only puts its
+    own nonce in (:meth:`process_response` otherwise does what django-csp's does).
     """
+
+    def __init__(self, get_response) -> None:
+        super().__init__(get_response)
+        self.built: dict[tuple, tuple[str, ...]] = {}
+
+    def process_response(
+        self, request: HttpRequest, response: HttpResponseBase
+    ) -> HttpResponseBase:
+        if response.status_code in (500, 404) and settings.DEBUG:
+            return response  # Django's debug pages, as django-csp leaves them
+        for report_only, header, exempt, setting in (
+            (False, HEADER, "_csp_exempt", "CONTENT_SECURITY_POLICY"),
+            (True, HEADER_REPORT_ONLY, "_csp_exempt_ro", "CONTENT_SECURITY_POLICY_REPORT_ONLY"),
+        ):
+            parts = self.get_policy_parts(request, response, report_only)
+            policy = self.policy_text(parts, report_only, setting)
+            excluded = (getattr(settings, setting, None) or {}).get("EXCLUDE_URL_PREFIXES") or ()
+            if (
+                policy
+                and header not in response
+                and getattr(response, exempt, False) is False
+                and not request.path_info.startswith(tuple(excluded))
+            ):
+                response[header] = policy
+        if getattr(request, "_csp_nonce", None) is None:
+            # As django-csp: a nonce asked for after the header is written is an error.
+            request.csp_nonce = CheckableLazyObject(self._csp_nonce_post_response)
+        return response
+
+    def policy_text(self, parts: PolicyParts, report_only: bool, setting: str) -> str:
+        """django-csp's ``build_policy`` for these parts, built once per shape: the text is kept
+        cut where the nonce goes and joined around this request's nonce."""
+        key = (
+            report_only,
+            parts.nonce is None,
+            repr(getattr(settings, setting, None)),
+            repr(parts.config),
+            repr(parts.update),
+            repr(parts.replace),
+        )
+        pieces = self.built.get(key)
+        if pieces is None:
+            marker = None if parts.nonce is None else f"nonce{uuid.uuid4().hex}"
+            text = build_policy(parts.config, parts.update, parts.replace, marker, report_only)
+            pieces = tuple(text.split(marker)) if marker else (text,)
+            if len(self.built) > 64:  # views with policies of their own: a bounded few
+                self.built.clear()
+            self.built[key] = pieces
+        return parts.nonce.join(pieces) if parts.nonce is not None else pieces[0]
 
     def get_policy_parts(
         self, request: HttpRequest, response: HttpResponseBase, report_only: bool = False
@@ -73,15 +130,19 @@ class PortalCSPMiddleware(CSPMiddleware):
         if response.get("Content-Type", "").startswith("text/html"):
             self._make_nonce(request)
         parts = super().get_policy_parts(request, response, report_only)
-        issuer = urlsplit(settings.VNEID_ISSUER)
-        if issuer.scheme and issuer.netloc:
+        issuer = _origin(settings.VNEID_ISSUER)
+        if issuer:
             update = dict(parts.update or {})
-            update["form-action"] = [
-                *update.get("form-action", ()),
-                f"{issuer.scheme}://{issuer.netloc}",
-            ]
+            update["form-action"] = [*update.get("form-action", ()), issuer]
             parts.update = update
         return parts
+
+
+@lru_cache(maxsize=8)
+def _origin(url: str) -> str:
+    """``scheme://host`` of a URL, or "" when it has no scheme or host."""
+    found = urlsplit(url)
+    return f"{found.scheme}://{found.netloc}" if found.scheme and found.netloc else ""
 
 
 class PermissionsPolicyMiddleware:
