@@ -59,7 +59,7 @@ from identity.models import Role, StaffRole
 from procedures.models import Agency, DurationUnit
 
 from .calendar import TZ, calendar_for, local
-from .models import STEP_ROLES, ProcessStep, WorkingHours
+from .models import STEP_ROLES, ProcessStep, WorkflowStep, WorkingHours
 
 MINE, DEPARTMENT, AGENCY, ALL = "mine", "department", "agency", "all"
 QUEUES = (MINE, DEPARTMENT, AGENCY)
@@ -389,18 +389,25 @@ def open_steps(dossier_ids: Iterable[int]) -> dict[int, ProcessStep]:
 
 
 def step_names(scope: Scope, queue: str) -> list[str]:
-    """The names of the open steps in ``queue``, for the step filter (one query)."""
+    """The step names offered by the step filter of ``queue``.
+
+    "Mine" and the shared queue: the names of their open steps (each read from its own index).
+    The agency and "all", which may hold tens of thousands of open steps, offer the names of
+    the workflow templates' steps (a small table: routing copies a step's name from its
+    template) and those of the official's own and shared steps; a name no dossier of the queue
+    is at simply finds none."""
     steps = ProcessStep.objects.filter(finished_at=None, dossier__status__in=sorted(IN_WORKFLOW))
+    mine = _names(steps.filter(assignee_id=scope.user_id)) if scope.user_id else []
+    if queue == MINE:
+        return mine
+    shared = _names(shared_steps(scope)) if scope.units else []
     if queue == DEPARTMENT:
-        steps = shared_steps(scope)
-    elif queue == MINE:
-        steps = steps.filter(assignee_id=scope.user_id)
-    elif queue == AGENCY:
-        steps = steps.filter(dossier__receiving_agency_id__in=sorted(scope.leads))
-    else:
-        steps = steps.filter(
-            Q(assignee_id=scope.user_id)
-            | Q(pk__in=shared_steps(scope).values("pk"))
-            | Q(dossier__receiving_agency_id__in=sorted(scope.held))
-        )
+        return shared
+    if queue == AGENCY and not scope.leads:
+        return []
+    planned = WorkflowStep.objects.order_by().values_list("name", flat=True).distinct()
+    return sorted({*planned, *mine, *shared})
+
+
+def _names(steps: QuerySet[ProcessStep]) -> list[str]:
     return list(steps.order_by("name").values_list("name", flat=True).distinct())

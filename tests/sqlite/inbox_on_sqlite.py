@@ -81,7 +81,8 @@ def test_every_queue_answers_its_rows_and_counts_on_sqlite(ward, read):
 
 def test_the_step_filter_on_sqlite(ward):
     leader = ward["staff"][Role.LEADER]
+    step = routing.current_step(Dossier.objects.get(code=ward["shared"])).name
     response = sign_in(Client(), leader).get(PAGE, {"queue": "agency"})
-    [step] = response.context["steps"]
+    assert step in response.context["steps"]
     codes, _counts = page(leader, queue="agency", step=step)
     assert sorted(codes) == sorted([ward["shared"], ward["taken"]])
