@@ -298,8 +298,10 @@ def start_server(
     port: int, env: dict[str, str], log_path: Path, workers: int = 1
 ) -> subprocess.Popen:
     """``gunicorn portal.wsgi`` with ``workers`` sync workers of one thread each."""
-    command = [
-        str(ROOT / ".venv" / "bin" / "gunicorn"),
+    command = [  # through the interpreter: the venv's script may name another worktree's python
+        str(ROOT / ".venv" / "bin" / "python"),
+        "-m",
+        "gunicorn",
         "portal.wsgi",
         "--bind",
         f"127.0.0.1:{port}",
