@@ -320,6 +320,9 @@ class DossierTransitionView(BackofficeAPIView, APIView):
         given = TransitionSerializer(data=request.data)
         given.is_valid(raise_exception=True)
         fields = dict(given.validated_data)
-        dossier = inbox.get_for_official(request.user, code)
-        dossier = transitions.perform(dossier, request.user, fields.pop("action"), **fields)
+        action = fields.pop("action")
+        # Approving checks and writes the result file from the dossier before the lock; every
+        # other action reads the row only under the lock.
+        find = inbox.get_for_official if action == "approve" else inbox.key_for_official
+        dossier = transitions.perform(find(request.user, code), request.user, action, **fields)
         return Response(DossierRowSerializer(dossier, context={"request": request}).data)

@@ -49,7 +49,13 @@ INBOXES = [  # role:URL, each signed in as the bench official holding that role
     "reception:/api/v1/backoffice/dossiers/",
 ]
 GOAL_INBOX_MS, GOAL_PAGE_MS, GOAL_TRANSITIONS = 100.0, 150.0, 100.0
-TRANSITIONS = {"receive": ("reception", 1), "forward": ("division_head", 4)}  # role, status
+# action: (role acting, status, role of the open step or None). The division head forwards
+# only dossiers whose open step waits in their division's shared queue for their role (since
+# "only the open step's holder forwards", any other step answers 403).
+TRANSITIONS = {
+    "receive": ("reception", 1, None),
+    "forward": ("division_head", 4, "division_head"),
+}
 
 
 class Rotating(Target):
@@ -147,12 +153,20 @@ def official_cookies(users: dict, count: int) -> dict[str, list[str]]:
     return cookies
 
 
-def codes_in(status: int, limit: int, offset: int = 0) -> list[str]:
-    from backoffice_data import MAIN_AGENCY
+def codes_in(status: int, limit: int, offset: int = 0, step_role: str | None = None) -> list[str]:
+    """Codes of the main agency's dossiers in ``status``; with ``step_role``, only those whose
+    open step waits unassigned for that role (in the shared queue of the bench division)."""
+    from backoffice_data import LEAD_DIVISION, MAIN_AGENCY
 
     from dossiers.models import Dossier
+    from workflow.models import ProcessStep
 
     found = Dossier.objects.filter(receiving_agency__code=MAIN_AGENCY, status=status)
+    if step_role is not None:
+        waiting = ProcessStep.objects.filter(
+            finished_at=None, assignee=None, role=step_role, handed_to__code=LEAD_DIVISION
+        )
+        found = found.filter(pk__in=waiting.values("dossier_id"))
     return list(found.order_by("code").values_list("code", flat=True)[offset : offset + limit])
 
 
@@ -264,8 +278,8 @@ def main() -> int:
         return 0
 
     posts = [
-        Transitions(action, codes_in(status, budget), cookies[role], csrf)
-        for action, (role, status) in TRANSITIONS.items()
+        Transitions(action, codes_in(status, budget, step_role=step), cookies[role], csrf)
+        for action, (role, status, step) in TRANSITIONS.items()
     ]
     since = last_event_id()
     port = free_port()

@@ -20,6 +20,7 @@ from __future__ import annotations
 import functools
 import logging
 from collections.abc import Callable, Iterable
+from contextvars import ContextVar
 from typing import Any
 from urllib.parse import urlencode
 
@@ -41,6 +42,43 @@ logger = logging.getLogger("portal.audit")
 
 # Roles that see every agency of the city.
 CITYWIDE_ROLES: frozenset[str] = frozenset({Role.CITY_ADMIN})
+
+# The staff roles read during the current request, by user id (None outside a request: every
+# call reads them again). One request asks "official? city administrator? which roles?" several
+# times (the permission, the dossier lookup, the transition, the answer's actions); they are
+# read once. Set by :class:`identity.middleware.AccessMemoMiddleware`; a role granted or removed
+# in the request forgets the user's entry.
+_roles_read: ContextVar[dict[int, tuple] | None] = ContextVar("staff_roles_read", default=None)
+
+StaffRow = tuple[int, int | None, str]  # agency id, division id, role
+
+
+def remembering_roles() -> Callable[[], None]:
+    """Start remembering staff roles for the current request; call the answer to stop."""
+    token = _roles_read.set({})
+    return lambda: _roles_read.reset(token)
+
+
+def staff_rows(user: Any) -> tuple[StaffRow, ...]:
+    """``(agency id, division id, role)`` of each staff role of ``user`` (one query per
+    request at most; none for anonymous users)."""
+    if not getattr(user, "is_authenticated", False):
+        return ()
+    read = _roles_read.get()
+    if read is not None and user.pk in read:
+        return read[user.pk]
+    rows = tuple(
+        StaffRole.objects.filter(user_id=user.pk).values_list("agency_id", "division_id", "role")
+    )
+    if read is not None:
+        read[user.pk] = rows
+    return rows
+
+
+def _forget(user_id: int) -> None:
+    read = _roles_read.get()
+    if read is not None:
+        read.pop(user_id, None)
 
 
 # --- Who is an official ----------------------------------------------------------------------
@@ -86,16 +124,13 @@ def is_official(user: Any) -> bool:
         return False
     if is_citizen(user):
         return False
-    return bool(user.is_superuser or StaffRole.objects.filter(user_id=user.pk).exists())
+    return bool(user.is_superuser or staff_rows(user))
 
 
 def is_city_admin(user: Any) -> bool:
     if not getattr(user, "is_authenticated", False) or is_citizen(user):
         return False
-    return bool(
-        user.is_superuser
-        or StaffRole.objects.filter(user_id=user.pk, role__in=CITYWIDE_ROLES).exists()
-    )
+    return bool(user.is_superuser or any(r in CITYWIDE_ROLES for _a, _d, r in staff_rows(user)))
 
 
 # --- Which agencies --------------------------------------------------------------------------
@@ -131,9 +166,7 @@ def roles_by_agency(user: Any) -> dict[int, frozenset[str]]:
     if not getattr(user, "is_authenticated", False) or is_citizen(user) or not user.is_active:
         return {}
     held: dict[int, set[str]] = {}
-    for agency_id, role in StaffRole.objects.filter(user_id=user.pk).values_list(
-        "agency_id", "role"
-    ):
+    for agency_id, _division_id, role in staff_rows(user):
         held.setdefault(agency_id, set()).add(role)
     return {agency_id: frozenset(roles) for agency_id, roles in held.items()}
 
@@ -149,7 +182,17 @@ def roles_in(user: Any, agency: Agency) -> frozenset[str]:
 
 
 def can_access_agency(user: Any, agency: Agency, roles: Iterable[str] | None = None) -> bool:
-    return agency_ids_for(user, roles).filter(id=agency.pk).exists()
+    """``agency`` is one of :func:`agency_ids_for` (the same rule, read from the staff roles
+    without another query)."""
+    if not getattr(user, "is_authenticated", False) or is_citizen(user):
+        return False
+    if is_city_admin(user):
+        return True
+    wanted = None if roles is None else frozenset(roles)
+    own = {a for a, _division, role in staff_rows(user) if wanted is None or role in wanted}
+    if agency.pk in own:
+        return True
+    return agency.level == Agency.Level.DIVISION and agency.parent_id in own
 
 
 def can_manage_staff(user: Any, agency: Agency) -> bool:
@@ -240,7 +283,7 @@ def official_required(
             if (
                 wanted is not None
                 and not user.is_superuser
-                and not roles_of(user).filter(role__in=wanted | CITYWIDE_ROLES).exists()
+                and not any(r in wanted | CITYWIDE_ROLES for _a, _d, r in staff_rows(user))
             ):
                 return forbidden_page(request, "role", roles=",".join(sorted(wanted)))
             return func(request, *args, **kwargs)
@@ -343,6 +386,7 @@ def grant_role(
     )
     if not created:
         raise StaffChangeRefused(_("This official already has this role in this agency."))
+    _forget(user.pk)
     logger.info("staff role granted by %s: %s", actor.get_username(), staff_role)
     _record_role_change(audit.Action.ROLE_GRANTED, actor, staff_role)
     return staff_role
@@ -361,6 +405,7 @@ def revoke_role(actor: Any, staff_role: StaffRole) -> None:
         raise StaffChangeRefused(_("Only a city administrator may remove this role."))
     if staff_role.user_id == actor.pk and staff_role.role in {Role.AGENCY_ADMIN, Role.CITY_ADMIN}:
         raise StaffChangeRefused(_("You cannot remove your own administrator role."))
+    _forget(staff_role.user_id)
     logger.info("staff role removed by %s: %s", actor.get_username(), staff_role)
     _record_role_change(audit.Action.ROLE_REVOKED, actor, staff_role)
     staff_role.delete()

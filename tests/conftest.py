@@ -49,8 +49,15 @@ def catalogue_records():
 
 
 @pytest.fixture(scope="session")
-def django_db_setup(django_db_setup, django_db_blocker, catalogue_records):
-    """The whole real catalogue is imported once per session into the test database.
+def imported_catalogue(catalogue_records):
+    """The catalogue records the session's database gets (all of them; a folder's conftest may
+    narrow them, as ``tests/sqlite/`` does)."""
+    return catalogue_records
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker, imported_catalogue):
+    """The real catalogue is imported once per session into the test database.
 
     Tests using ``db`` run inside a transaction rolled back afterwards, so they all see it.
     Transactional tests (live server, real worker) run last; each one empties the database when
@@ -59,7 +66,7 @@ def django_db_setup(django_db_setup, django_db_blocker, catalogue_records):
     from procedures.importer import import_records
 
     with django_db_blocker.unblock():
-        import_records(catalogue_records)
+        import_records(imported_catalogue)
 
 
 @pytest.fixture(autouse=True)
@@ -74,13 +81,18 @@ def fresh_catalogue_generation():
     catalogue_changed()
 
 
-@pytest.fixture
-def popular_subset(catalogue_records):
-    """A small slice of the real catalogue for transactional tests."""
+def popular(records: list[dict]) -> list[dict]:
+    """A small slice of the real catalogue: the popular procedures and a few more."""
     from procedures.popular import POPULAR_CODES
 
     wanted = set(POPULAR_CODES) | {"1.003197", "1.004884", "1.003583", "2.000528", "1.005126"}
-    return [record for record in catalogue_records if record["code"] in wanted]
+    return [record for record in records if record["code"] in wanted]
+
+
+@pytest.fixture
+def popular_subset(catalogue_records):
+    """A small slice of the real catalogue for transactional tests."""
+    return popular(catalogue_records)
 
 
 def otp_verified_login(client, user):

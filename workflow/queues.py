@@ -16,7 +16,10 @@
 A step belongs to the queues only while its dossier is in the workflow (statuses 4, 5, 6): the
 step of an approved dossier stays open in the record but nobody works on it any more.
 
-Query shapes (PostgreSQL; every one bounded, none per row):
+Query shapes (PostgreSQL; every one bounded, none per row). Other databases (SQLite, the
+embedded demo's) have no arrays: there :func:`scope_of` reads the units and the assigned steps
+in two more queries, the shared queue is a plain ``IN (subquery)`` and a page is read from the
+OR of its parts (:func:`on_postgres`).
 
 1. :func:`scope_of`: one query on the official's staff roles, with two arrays computed in it:
    the units each role covers and the dossiers of the steps assigned to the official (partial
@@ -45,6 +48,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib.postgres.expressions import ArraySubquery
+from django.db import connection
 from django.db.models import Count, F, Lookup, Min, OuterRef, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
@@ -55,7 +59,7 @@ from identity.models import Role, StaffRole
 from procedures.models import Agency, DurationUnit
 
 from .calendar import TZ, calendar_for, local
-from .models import STEP_ROLES, ProcessStep, WorkingHours
+from .models import STEP_ROLES, ProcessStep, WorkflowStep, WorkingHours
 
 MINE, DEPARTMENT, AGENCY, ALL = "mine", "department", "agency", "all"
 QUEUES = (MINE, DEPARTMENT, AGENCY)
@@ -125,6 +129,11 @@ class Scope:
         return found
 
 
+def on_postgres() -> bool:
+    """The database has arrays (``ARRAY(subquery)``, ``= ANY``): the fast forms apply."""
+    return connection.vendor == "postgresql"
+
+
 def scope_of(user: Any) -> Scope:
     """The official's roles, units and assigned steps, in one query (see the module's notes)."""
     if not _may_act(user):
@@ -140,11 +149,12 @@ def scope_of(user: Any) -> Scope:
         .order_by()
         .values("dossier_id")
     )
-    rows = (
-        StaffRole.objects.filter(user_id=user.pk)
-        .annotate(covered=ArraySubquery(units), mine=ArraySubquery(assigned))
-        .values_list("agency_id", "division_id", "role", "covered", "mine")
-    )
+    roles = StaffRole.objects.filter(user_id=user.pk)
+    if on_postgres():
+        rows = roles.annotate(covered=ArraySubquery(units), mine=ArraySubquery(assigned))
+        rows = rows.values_list("agency_id", "division_id", "role", "covered", "mine")
+    else:
+        rows = _rows_without_arrays(roles, assigned)
     held: dict[int, set[str]] = {}
     unit_sets: dict[str, set[int]] = {}
     mine: set[int] = set()
@@ -163,6 +173,18 @@ def scope_of(user: Any) -> Scope:
         leads=frozenset(a for a, roles in held.items() if roles & AGENCY_ROLES),
         assigned=frozenset(mine),
     )
+
+
+def _rows_without_arrays(roles: QuerySet[StaffRole], assigned: QuerySet) -> list[tuple]:
+    """:func:`scope_of`'s rows where the database has no arrays: three queries."""
+    found = list(roles.values_list("agency_id", "division_id", "role"))
+    agencies = {agency_id for agency_id, _division, _role in found}
+    covered: dict[int, list[int]] = {agency_id: [agency_id] for agency_id in agencies}
+    divisions = Agency.objects.filter(parent_id__in=agencies, level=Agency.Level.DIVISION)
+    for pk, parent_id in divisions.values_list("pk", "parent_id"):
+        covered[parent_id].append(pk)
+    mine = list(assigned.values_list("dossier_id", flat=True)) if found else []
+    return [(a, d, role, covered[a], mine) for a, d, role in found]
 
 
 def _may_act(user: Any) -> bool:
@@ -207,7 +229,7 @@ def branches(scope: Scope, queue: str, *, per_row: bool = False) -> list[Q]:
         if not scope.units:
             return []
         shared = shared_steps(scope).order_by().values("dossier_id")
-        if per_row:
+        if per_row or not on_postgres():
             return [Q(pk__in=shared, status__in=sorted(IN_WORKFLOW))]
         return [Q(AnyOf(F("pk"), ArraySubquery(shared)), status__in=sorted(IN_WORKFLOW))]
     if queue == AGENCY:
@@ -367,18 +389,25 @@ def open_steps(dossier_ids: Iterable[int]) -> dict[int, ProcessStep]:
 
 
 def step_names(scope: Scope, queue: str) -> list[str]:
-    """The names of the open steps in ``queue``, for the step filter (one query)."""
+    """The step names offered by the step filter of ``queue``.
+
+    "Mine" and the shared queue: the names of their open steps (each read from its own index).
+    The agency and "all", which may hold tens of thousands of open steps, offer the names of
+    the workflow templates' steps (a small table: routing copies a step's name from its
+    template) and those of the official's own and shared steps; a name no dossier of the queue
+    is at simply finds none."""
     steps = ProcessStep.objects.filter(finished_at=None, dossier__status__in=sorted(IN_WORKFLOW))
+    mine = _names(steps.filter(assignee_id=scope.user_id)) if scope.user_id else []
+    if queue == MINE:
+        return mine
+    shared = _names(shared_steps(scope)) if scope.units else []
     if queue == DEPARTMENT:
-        steps = shared_steps(scope)
-    elif queue == MINE:
-        steps = steps.filter(assignee_id=scope.user_id)
-    elif queue == AGENCY:
-        steps = steps.filter(dossier__receiving_agency_id__in=sorted(scope.leads))
-    else:
-        steps = steps.filter(
-            Q(assignee_id=scope.user_id)
-            | Q(pk__in=shared_steps(scope).values("pk"))
-            | Q(dossier__receiving_agency_id__in=sorted(scope.held))
-        )
+        return shared
+    if queue == AGENCY and not scope.leads:
+        return []
+    planned = WorkflowStep.objects.order_by().values_list("name", flat=True).distinct()
+    return sorted({*planned, *mine, *shared})
+
+
+def _names(steps: QuerySet[ProcessStep]) -> list[str]:
     return list(steps.order_by("name").values_list("name", flat=True).distinct())

@@ -13,9 +13,14 @@ few hundred rows at most) with the procedure, agency and applicant, without the 
 
 from __future__ import annotations
 
+import functools
+import operator
+
 from django.db.models import F, QuerySet
 
 from dossiers.models import Dossier
+
+from .queues import on_postgres
 
 # The urgency order: due date (none last), submitted at, id.
 ORDER = (F("due_at").asc(nulls_last=True), "submitted_at", "pk")
@@ -43,11 +48,18 @@ class UrgentList:
             raise ValueError("an urgent list is read by bounded, forward slices")
         if not self.parts or stop == start:
             return []
+        if not on_postgres():
+            # SQLite cannot unite sliced, ordered queries: the OR of the parts, sorted.
+            either = functools.reduce(operator.or_, self.parts)
+            return list(self._page(Dossier.objects.filter(pk__in=either.values("pk")))[start:stop])
         heads = [part.order_by(*ORDER).values("pk")[:stop] for part in self.parts]
         first = heads[0].union(*heads[1:], all=True) if len(heads) > 1 else heads[0]
-        return list(
-            Dossier.objects.filter(pk__in=first)
-            .select_related("procedure", "receiving_agency", "applicant")
+        return list(self._page(Dossier.objects.filter(pk__in=first))[start:stop])
+
+    @staticmethod
+    def _page(found: QuerySet[Dossier]) -> QuerySet[Dossier]:
+        return (
+            found.select_related("procedure", "receiving_agency", "applicant")
             .defer(*UNSHOWN)
-            .order_by(*ORDER)[start:stop]
+            .order_by(*ORDER)
         )
