@@ -31,7 +31,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import official_forms, pdf
+from . import official_forms, pdf, signals
 from .documents.access import can_read_dossier_files, official_may_read
 from .documents.checks import CONTENT_TYPES, NAME_LIMIT, display_name
 from .documents.storage import WrittenFile, path_of, write_private
@@ -158,7 +158,16 @@ def attach(dossier: Dossier, user: Any, choice: ResultChoice) -> DossierResult:
         with transaction.atomic():
             locked = transitions.lock(dossier)
             transitions.check_allowed(locked, "approve", who)
-            return record(locked, user, prepared)
+            kept = record(locked, user, prepared)
+            signals.send(
+                locked,
+                "result",
+                from_status=locked.status,
+                to_status=locked.status,
+                at=kept.created_at,
+                actor=user.get_username(),
+            )
+            return kept
     except BaseException:
         prepared.discard()
         raise

@@ -25,6 +25,7 @@ from procedures.eform_builder import build_schema
 from procedures.eforms import Context, FormResult, validate_data
 from procedures.models import Agency, OnlineLevel, Procedure
 
+from . import signals
 from .codes import allocate_code
 from .errors import Conflict, DossierError, DraftNotFound, KeyReused, NotEligible
 from .lifecycle import table, transitions
@@ -300,6 +301,14 @@ def _submit(dossier: Dossier, citizen: Citizen, idempotency_key: str, consent: b
         locked.revision += 1
         locked.save()
         _event(locked, "submitted", Status.DRAFT, Status.SUBMITTED, citizen, at=now)
+        signals.send(
+            locked,
+            "submitted",
+            from_status=Status.DRAFT,
+            to_status=Status.SUBMITTED,
+            at=now,
+            actor=citizen.id_number,
+        )
         code = locked.code
         transaction.on_commit(lambda: _after_submit(code))
     return locked

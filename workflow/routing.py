@@ -23,6 +23,7 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from dossiers import signals
 from dossiers.errors import ActionForbidden, Conflict
 from dossiers.models import Dossier, DossierEvent
 from identity import access
@@ -133,6 +134,16 @@ def sync_steps(code: str) -> int:
             if row is None:
                 row = _open(dossier, step, deadline, move, previous)
                 written += 1
+                signals.send(
+                    dossier,
+                    "hand_off",
+                    from_status=dossier.status,
+                    to_status=dossier.status,
+                    at=move.at,
+                    actor="system",
+                    note=move.note,
+                    step=row,
+                )
             if index + 1 < len(moves) and row.finished_at is None:
                 _close(row, moves[index + 1].at)
             previous = row

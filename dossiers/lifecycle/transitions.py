@@ -24,7 +24,7 @@ from identity import access
 from identity.models import Citizen
 from portal import clock
 
-from .. import deadlines
+from .. import deadlines, signals
 from ..errors import ActionForbidden, Conflict, DossierError
 from ..models import Dossier, DossierEvent, SupplementRequest
 from . import asked as asked_of
@@ -204,6 +204,16 @@ def _perform(
             from_status=previous,
             to_status=locked.status,
             actor_type=actor.kind,
+            actor=actor.name,
+            note=asked.note,
+        )
+        signals.send(
+            locked,
+            "transition",
+            action=action,
+            from_status=previous,
+            to_status=locked.status,
+            at=now,
             actor=actor.name,
             note=asked.note,
         )
