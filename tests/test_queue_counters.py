@@ -123,6 +123,8 @@ def assert_same_as_the_rows(officials: list) -> None:
             tuple(r[k] for k in key) for r in real.rows
         ), official.username
         for queue in (queues.ALL, *scope.queues()):
+            names = queues.step_names(scope, queue)
+            assert names == queues.step_names_from_rows(scope, queue), (official, queue)
             from_counters = queues.dossiers(scope, queue, queues.Filters(), now, kept)[0:500]
             from_rows = queues.dossiers(scope, queue, queues.Filters(), now)[0:500]
             assert [d.pk for d in from_counters] == [d.pk for d in from_rows], (official, queue)

@@ -9,7 +9,7 @@ tables hold the counts, and the database keeps them in the transaction of every 
   moved by a trigger on ``dossiers_dossier`` (insert, delete, and an update that changes the
   status, the agency or the procedure);
 - :class:`~workflow.models.StepCount`: open process steps per (unit, role, holder — 0 for the
-  shared queue —, receiving agency, dossier status, procedure), moved by a trigger on
+  shared queue —, step name, receiving agency, dossier status, procedure), moved by a trigger on
   ``workflow_processstep`` (a step opened, closed, claimed, released, deleted) and by the
   dossier trigger when the status of a dossier with an open step changes.
 
@@ -61,17 +61,17 @@ BEGIN
     IF TG_OP = 'UPDATE' THEN
         -- The dossier's open steps now count under its new agency, status or procedure.
         INSERT INTO workflow_stepcount AS c
-            (unit_id, role, assignee_id, agency_id, status, procedure_id, n)
-        SELECT s.handed_to_id, s.role, coalesce(s.assignee_id, 0), v.agency, v.status,
+            (unit_id, role, assignee_id, name, agency_id, status, procedure_id, n)
+        SELECT s.handed_to_id, s.role, coalesce(s.assignee_id, 0), s.name, v.agency, v.status,
                v.procedure, sum(v.delta)
         FROM workflow_processstep s,
              (VALUES (old_agency, old_status, old_procedure, -1),
                      (new_agency, new_status, new_procedure, 1))
                  AS v(agency, status, procedure, delta)
         WHERE s.dossier_id = NEW.id AND s.finished_at IS NULL AND v.agency IS NOT NULL
-        GROUP BY 1, 2, 3, 4, 5, 6 HAVING sum(v.delta) <> 0
-        ORDER BY 1, 2, 3, 4, 5, 6
-        ON CONFLICT (unit_id, role, assignee_id, agency_id, status, procedure_id)
+        GROUP BY 1, 2, 3, 4, 5, 6, 7 HAVING sum(v.delta) <> 0
+        ORDER BY 1, 2, 3, 4, 5, 6, 7
+        ON CONFLICT (unit_id, role, assignee_id, name, agency_id, status, procedure_id)
         DO UPDATE SET n = c.n + EXCLUDED.n;
     END IF;
     RETURN NULL;
@@ -83,21 +83,23 @@ CREATE OR REPLACE FUNCTION workflow_count_step() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
     INSERT INTO workflow_stepcount AS c
-        (unit_id, role, assignee_id, agency_id, status, procedure_id, n)
-    SELECT v.unit, v.role, v.assignee, d.receiving_agency_id, d.status, d.procedure_id,
+        (unit_id, role, assignee_id, name, agency_id, status, procedure_id, n)
+    SELECT v.unit, v.role, v.assignee, v.name, d.receiving_agency_id, d.status, d.procedure_id,
            sum(v.delta)
     FROM (
-        SELECT OLD.handed_to_id, OLD.role, coalesce(OLD.assignee_id, 0), OLD.dossier_id, -1
+        SELECT OLD.handed_to_id, OLD.role, coalesce(OLD.assignee_id, 0), OLD.name,
+               OLD.dossier_id, -1
         WHERE TG_OP <> 'INSERT' AND OLD.finished_at IS NULL
         UNION ALL
-        SELECT NEW.handed_to_id, NEW.role, coalesce(NEW.assignee_id, 0), NEW.dossier_id, 1
+        SELECT NEW.handed_to_id, NEW.role, coalesce(NEW.assignee_id, 0), NEW.name,
+               NEW.dossier_id, 1
         WHERE TG_OP <> 'DELETE' AND NEW.finished_at IS NULL
-    ) AS v(unit, role, assignee, dossier, delta)
+    ) AS v(unit, role, assignee, name, dossier, delta)
     JOIN dossiers_dossier d ON d.id = v.dossier
     WHERE d.receiving_agency_id IS NOT NULL
-    GROUP BY 1, 2, 3, 4, 5, 6 HAVING sum(v.delta) <> 0
-    ORDER BY 1, 2, 3, 4, 5, 6
-    ON CONFLICT (unit_id, role, assignee_id, agency_id, status, procedure_id)
+    GROUP BY 1, 2, 3, 4, 5, 6, 7 HAVING sum(v.delta) <> 0
+    ORDER BY 1, 2, 3, 4, 5, 6, 7
+    ON CONFLICT (unit_id, role, assignee_id, name, agency_id, status, procedure_id)
     DO UPDATE SET n = c.n + EXCLUDED.n;
     RETURN NULL;
 END $$;
@@ -116,13 +118,14 @@ CREATE TRIGGER workflow_count_dossier_moves
 CREATE TRIGGER workflow_count_step_rows AFTER INSERT OR DELETE ON workflow_processstep
     FOR EACH ROW EXECUTE FUNCTION workflow_count_step();
 CREATE TRIGGER workflow_count_step_moves
-    AFTER UPDATE OF finished_at, assignee_id, handed_to_id, role, dossier_id
+    AFTER UPDATE OF finished_at, assignee_id, handed_to_id, role, name, dossier_id
     ON workflow_processstep
     FOR EACH ROW
     WHEN (OLD.finished_at IS DISTINCT FROM NEW.finished_at
           OR OLD.assignee_id IS DISTINCT FROM NEW.assignee_id
           OR OLD.handed_to_id IS DISTINCT FROM NEW.handed_to_id
           OR OLD.role IS DISTINCT FROM NEW.role
+          OR OLD.name IS DISTINCT FROM NEW.name
           OR OLD.dossier_id IS DISTINCT FROM NEW.dossier_id)
     EXECUTE FUNCTION workflow_count_step();
 """
@@ -145,15 +148,15 @@ GROUP BY 1, 2, 3
 """
 
 REAL_STEP_COUNTS = """
-SELECT s.handed_to_id, s.role, coalesce(s.assignee_id, 0), d.receiving_agency_id, d.status,
-       d.procedure_id, count(*)
+SELECT s.handed_to_id, s.role, coalesce(s.assignee_id, 0), s.name, d.receiving_agency_id,
+       d.status, d.procedure_id, count(*)
 FROM workflow_processstep s JOIN dossiers_dossier d ON d.id = s.dossier_id
 WHERE s.finished_at IS NULL AND d.receiving_agency_id IS NOT NULL
-GROUP BY 1, 2, 3, 4, 5, 6
+GROUP BY 1, 2, 3, 4, 5, 6, 7
 """
 
 DOSSIER_KEY = "agency_id, status, procedure_id"
-STEP_KEY = "unit_id, role, assignee_id, agency_id, status, procedure_id"
+STEP_KEY = "unit_id, role, assignee_id, name, agency_id, status, procedure_id"
 TABLES = (
     ("workflow_dossiercount", DOSSIER_KEY, REAL_DOSSIER_COUNTS),
     ("workflow_stepcount", STEP_KEY, REAL_STEP_COUNTS),

@@ -423,8 +423,8 @@ class DossierCount(models.Model):
 
 
 class StepCount(models.Model):
-    """How many open process steps wait at one unit, for one role and one holder (0: the
-    unit's shared queue), per the dossier's receiving agency, status and procedure.
+    """How many open process steps of one name wait at one unit, for one role and one holder
+    (0: the unit's shared queue), per the dossier's receiving agency, status and procedure.
 
     Kept like :class:`DossierCount` (triggers on the steps and on the dossiers' status):
     "my queue" and the department's shared queue count from it.
@@ -439,6 +439,7 @@ class StepCount(models.Model):
         verbose_name=_("unit receiving"),
     )
     role = models.CharField(_("handled by"), max_length=16, choices=STEP_ROLES)
+    name = models.CharField(_("step"), max_length=255)  # the step filter's names come from here
     # A plain number, not a key: 0 is "nobody" (the shared queue), which a unique key on a
     # nullable column could not tell apart from another empty holder.
     assignee_id = models.BigIntegerField(_("assigned official"), default=0)
@@ -466,7 +467,7 @@ class StepCount(models.Model):
         verbose_name_plural = _("open step counts")
         constraints = [
             models.UniqueConstraint(
-                fields=["unit", "role", "assignee_id", "agency", "status", "procedure"],
+                fields=["unit", "role", "assignee_id", "name", "agency", "status", "procedure"],
                 name="one_step_count_per_key",
             )
         ]

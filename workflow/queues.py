@@ -478,9 +478,7 @@ def kept_counts(scope: Scope) -> Counts:
     for agency_id in {a for statuses in parts.values() for a in statuses}:
         statuses = set().union(*(p.get(agency_id, ()) for p in parts.values()))
         wanted |= Q(agency_id=agency_id, status__in=sorted(statuses))
-    steps = Q(assignee_id=scope.user_id) if scope.user_id else Q(pk__in=[])
-    for role, unit_ids in sorted(scope.units.items()):
-        steps |= Q(assignee_id=0, role=role, unit_id__in=sorted(unit_ids))
+    steps = _step_counters(scope, (MINE_STEPS, SHARED_STEPS))
     # One query: the dossier counters (no unit, role nor holder) and the step counters.
     dossier_rows = DossierCount.objects.filter(wanted, n__gt=0).annotate(
         k_unit=Value(0), k_role=Value(""), k_holder=Value(-1), **_COUNTED
@@ -537,22 +535,50 @@ def open_steps(dossier_ids: Iterable[int]) -> dict[int, ProcessStep]:
 def step_names(scope: Scope, queue: str) -> list[str]:
     """The step names offered by the step filter of ``queue``.
 
-    "Mine" and the shared queue: the names of their open steps (each read from its own index).
-    The agency and "all", which may hold tens of thousands of open steps, offer the names of
-    the workflow templates' steps (a small table: routing copies a step's name from its
-    template) and those of the official's own and shared steps; a name no dossier of the queue
-    is at simply finds none."""
-    steps = ProcessStep.objects.filter(finished_at=None, dossier__status__in=sorted(IN_WORKFLOW))
-    mine = _names(steps.filter(assignee_id=scope.user_id)) if scope.user_id else []
-    if queue == MINE:
-        return mine
-    shared = _names(shared_steps(scope)) if scope.units else []
-    if queue == DEPARTMENT:
-        return shared
+    "Mine" and the shared queue: the names of their open steps. The agency and "all", which
+    may hold tens of thousands of open steps, offer the names of the workflow templates' steps
+    (a small table: routing copies a step's name from its template) and those of the
+    official's own and shared steps; a name no dossier of the queue is at simply finds none.
+    On PostgreSQL the open steps' names come from the step counters (one small read)."""
+    if queue == AGENCY and not scope.leads:
+        return []
+    kinds = STEP_KINDS[queue] or (MINE_STEPS, SHARED_STEPS)
+    planned = WorkflowStep.objects.order_by().values_list("name", flat=True).distinct()
+    if counters.kept():
+        counted_steps = StepCount.objects.filter(
+            _step_counters(scope, kinds), status__in=sorted(IN_WORKFLOW), n__gt=0
+        )
+        names = counted_steps.order_by().values_list("name", flat=True).distinct()
+        if queue in (ALL, AGENCY):
+            names = names.union(planned)  # one query
+        return sorted(names)
+    return step_names_from_rows(scope, queue)
+
+
+def step_names_from_rows(scope: Scope, queue: str) -> list[str]:
+    """:func:`step_names` read from the open steps themselves."""
     if queue == AGENCY and not scope.leads:
         return []
     planned = WorkflowStep.objects.order_by().values_list("name", flat=True).distinct()
+    steps = ProcessStep.objects.filter(finished_at=None, dossier__status__in=sorted(IN_WORKFLOW))
+    mine = _names(steps.filter(assignee_id=scope.user_id)) if scope.user_id else []
+    shared = _names(shared_steps(scope)) if scope.units else []
+    if queue == MINE:
+        return mine
+    if queue == DEPARTMENT:
+        return shared
     return sorted({*planned, *mine, *shared})
+
+
+def _step_counters(scope: Scope, kinds: Iterable[str]) -> Q:
+    """The :class:`StepCount` rows of the official's assigned and/or shared steps."""
+    found = Q(pk__in=[])
+    if MINE_STEPS in kinds and scope.user_id:
+        found |= Q(assignee_id=scope.user_id)
+    if SHARED_STEPS in kinds:
+        for role, unit_ids in sorted(scope.units.items()):
+            found |= Q(assignee_id=0, role=role, unit_id__in=sorted(unit_ids))
+    return found
 
 
 def _names(steps: QuerySet[ProcessStep]) -> list[str]:
