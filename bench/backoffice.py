@@ -312,6 +312,10 @@ def main() -> int:
           f"{args.rounds} round(s) × {args.seconds:g} s per target; times in ms")  # fmt: skip
     print(f"(moved dossiers put back afterwards: {restored}; session cookie "
           f"{settings.SESSION_COOKIE_NAME})")  # fmt: skip
+    from workflow import counters
+
+    drift = counters.differences()
+    print(f"inbox counters after the run: {'exact' if not drift else f'{len(drift)} differ'}")
     print()
     print(f"{'':<30}{'requests':>9}{'rps':>8}{'% trivial':>11}{'p50':>8}{'p95':>8}{'ms/req':>8}")
     floor = targets[0].rps

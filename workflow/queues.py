@@ -522,11 +522,28 @@ _COUNTED = {
 }
 
 
+# What the inbox shows of an open step (the page and the API): not the units' addresses and
+# phones, nor the holder's password hash.
+STEP_SHOWN = (
+    *(f.attname for f in ProcessStep._meta.concrete_fields),
+    "handed_over_by__code",
+    "handed_over_by__name",
+    "handed_over_by__short_name",
+    "handed_to__code",
+    "handed_to__name",
+    "handed_to__short_name",
+    "assignee__username",
+    "assignee__first_name",
+    "assignee__last_name",
+)
+
+
 def open_steps(dossier_ids: Iterable[int]) -> dict[int, ProcessStep]:
     """The open step of each dossier (by id), in one query."""
     steps = (
         ProcessStep.objects.filter(dossier_id__in=list(dossier_ids), finished_at=None)
         .select_related("handed_over_by", "handed_to", "assignee")
+        .only(*STEP_SHOWN)
         .order_by("dossier_id", "order")
     )
     return {step.dossier_id: step for step in steps}
