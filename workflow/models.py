@@ -381,6 +381,19 @@ class ProcessStep(models.Model):
         return self.finished_at is None
 
 
+def _counted_key(model: str, verbose_name) -> models.ForeignKey:
+    """A counter's reference to an agency or a procedure: no constraint nor index (the
+    counters are written by triggers only, and a deleted agency must not cascade to them)."""
+    return models.ForeignKey(
+        model,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        related_name="+",
+        verbose_name=verbose_name,
+    )
+
+
 class DossierCount(models.Model):
     """How many dossiers one agency received in one status for one procedure.
 
@@ -390,23 +403,9 @@ class DossierCount(models.Model):
     ``manage.py queue_counts --check`` compares it with the rows, ``--rebuild`` rewrites it.
     """
 
-    agency = models.ForeignKey(
-        "procedures.Agency",
-        on_delete=models.DO_NOTHING,
-        db_constraint=False,
-        db_index=False,
-        related_name="+",
-        verbose_name=_("receiving agency"),
-    )
+    agency = _counted_key("procedures.Agency", _("receiving agency"))
     status = models.PositiveSmallIntegerField(_("status"))
-    procedure = models.ForeignKey(
-        "procedures.Procedure",
-        on_delete=models.DO_NOTHING,
-        db_constraint=False,
-        db_index=False,
-        related_name="+",
-        verbose_name=_("procedure"),
-    )
+    procedure = _counted_key("procedures.Procedure", _("procedure"))
     n = models.IntegerField(_("dossiers"), default=0)
 
     class Meta:
@@ -430,36 +429,15 @@ class StepCount(models.Model):
     "my queue" and the department's shared queue count from it.
     """
 
-    unit = models.ForeignKey(
-        "procedures.Agency",
-        on_delete=models.DO_NOTHING,
-        db_constraint=False,
-        db_index=False,
-        related_name="+",
-        verbose_name=_("unit receiving"),
-    )
+    unit = _counted_key("procedures.Agency", _("unit receiving"))
     role = models.CharField(_("handled by"), max_length=16, choices=STEP_ROLES)
     name = models.CharField(_("step"), max_length=255)  # the step filter's names come from here
     # A plain number, not a key: 0 is "nobody" (the shared queue), which a unique key on a
     # nullable column could not tell apart from another empty holder.
     assignee_id = models.BigIntegerField(_("assigned official"), default=0)
-    agency = models.ForeignKey(
-        "procedures.Agency",
-        on_delete=models.DO_NOTHING,
-        db_constraint=False,
-        db_index=False,
-        related_name="+",
-        verbose_name=_("receiving agency"),
-    )
+    agency = _counted_key("procedures.Agency", _("receiving agency"))
     status = models.PositiveSmallIntegerField(_("status"))
-    procedure = models.ForeignKey(
-        "procedures.Procedure",
-        on_delete=models.DO_NOTHING,
-        db_constraint=False,
-        db_index=False,
-        related_name="+",
-        verbose_name=_("procedure"),
-    )
+    procedure = _counted_key("procedures.Procedure", _("procedure"))
     n = models.IntegerField(_("open steps"), default=0)
 
     class Meta:
