@@ -241,7 +241,9 @@ def _issue_receipt_later(payment_id: int) -> None:
     issue_receipt.delay(payment_id)
 
 
-def settle_from_query(payment: Payment, result: GatewayResult) -> str:
+def settle_from_query(
+    payment: Payment, result: GatewayResult, now: datetime.datetime | None = None
+) -> str:
     """What the query task learnt of a pending payment: settled when final, expired when
     the gateway does not know it (or it is still open) after its expiry; else left pending.
     Returns the payment's state afterwards."""
@@ -254,8 +256,8 @@ def settle_from_query(payment: Payment, result: GatewayResult) -> str:
                 _event(locked, "refused", locked.state, result.raw, "amount does not match")
                 return locked.state
             _settle(locked, result, "query")
-        elif clock.now() >= locked.expires_at:
-            expire(locked, clock.now(), data=result.raw)
+        elif (now or clock.now()) >= locked.expires_at:
+            expire(locked, now or clock.now(), data=result.raw)
         return locked.state
 
 

@@ -53,7 +53,7 @@ def settle_pending(now: datetime.datetime | None = None) -> dict[str, int]:
             logger.warning("query of %s failed: %s", payment.txn_ref, exc)
             counts["unreachable"] += 1
             continue
-        counts[services.settle_from_query(payment, result)] += 1
+        counts[services.settle_from_query(payment, result, now)] += 1
     missing = Payment.objects.filter(state=Payment.State.PAID, receipt=None)
     for payment_id in missing.values_list("pk", flat=True)[:BATCH]:
         if receipts.issue(payment_id) is not None:
