@@ -13,7 +13,8 @@ One function per state change, each in one transaction with its rows locked:
 A payment is settled once: its row is locked and its state checked (``pending``), so ten
 identical IPNs arriving together change it once and answer ``02`` nine times. A paid payment
 marks its demand paid and, for fees asked during processing, moves the dossier 6 → 4 through
-the ``mark_fees_paid`` transition taken by the system. Its receipt is rendered after commit.
+the ``mark_fees_paid`` transition taken by the system. Its receipt goes through the outbox
+(topic ``payments.receipt``), written in the same transaction.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+import outbox
 from dossiers.errors import Conflict, DossierError
 from dossiers.lifecycle import transitions
 from dossiers.models import Dossier, Status
@@ -37,6 +39,7 @@ from portal import clock
 from . import conf, fees, registry
 from .base import BadSignature, GatewayResult, Outcome, StartRequest
 from .models import FeeDemand, Payment, PaymentEvent, Stage
+from .outbox_topics import RECEIPT
 
 logger = logging.getLogger("payments")
 
@@ -231,14 +234,8 @@ def _settle(payment: Payment, result: GatewayResult, source: str) -> None:
                 note=_("Fees paid online (transaction %(ref)s).") % {"ref": payment.txn_ref},
             )
     _event(payment, source, before, result.raw, note)
-    payment_id = payment.pk
-    transaction.on_commit(lambda: _issue_receipt_later(payment_id))
-
-
-def _issue_receipt_later(payment_id: int) -> None:
-    from .tasks import issue_receipt
-
-    issue_receipt.delay(payment_id)
+    # The receipt must not be lost: an outbox message commits with the payment.
+    outbox.put(RECEIPT, key=payment.txn_ref, payload={"payment": payment.pk})
 
 
 def settle_from_query(

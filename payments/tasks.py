@@ -1,7 +1,8 @@
-"""Payment follow-up on the ``payments`` queue: receipts, and pending payments settled by query.
+"""Payment follow-up on the ``payments`` queue: pending payments settled by query.
 
-Tasks are idempotent (``acks_late``): a receipt is issued once whatever runs it again; settling
-locks the payment and does nothing to one no longer pending.
+(Receipts go through the outbox, topic ``payments.receipt``: :mod:`payments.outbox_topics`.)
+The task is idempotent (``acks_late``): settling locks the payment and does nothing to one no
+longer pending.
 """
 
 from __future__ import annotations
@@ -10,40 +11,25 @@ import datetime
 import logging
 
 from celery import shared_task
-from django.db import InterfaceError, OperationalError
 
 from portal import clock
 
-from . import conf, receipts, registry, services
+from . import conf, registry, services
 from .base import BadSignature, GatewayUnavailable
 from .models import Payment
 
 logger = logging.getLogger("payments")
-TRANSIENT_ERRORS = (OperationalError, InterfaceError, OSError)
 BATCH = 200
 QUERY_IP = "127.0.0.1"
 
 
-@shared_task(
-    name="payments.issue_receipt",
-    acks_late=True,
-    autoretry_for=TRANSIENT_ERRORS,
-    retry_backoff=5,
-    retry_backoff_max=600,
-    max_retries=8,
-)
-def issue_receipt(payment_id: int) -> str | None:
-    stored = receipts.issue(payment_id)
-    return str(stored.public_id) if stored else None
-
-
 def settle_pending(now: datetime.datetime | None = None) -> dict[str, int]:
     """Ask the gateway about payments left pending past ``PAYMENT_QUERY_AFTER_SECONDS`` and
-    settle them; expire those past their expiry that the gateway did not take. Also issues a
-    receipt a crash left missing. Returns counts by outcome."""
+    settle them; expire those past their expiry that the gateway did not take. Returns counts
+    by outcome."""
     now = now or clock.now()
     after = datetime.timedelta(seconds=conf.get("PAYMENT_QUERY_AFTER_SECONDS"))
-    counts = {"paid": 0, "failed": 0, "expired": 0, "pending": 0, "unreachable": 0, "receipts": 0}
+    counts = {"paid": 0, "failed": 0, "expired": 0, "pending": 0, "unreachable": 0}
     pending = Payment.objects.filter(state=Payment.State.PENDING, created_at__lte=now - after)
     for payment in pending.order_by("created_at")[:BATCH]:
         plugin = registry.gateway(payment.gateway)
@@ -54,10 +40,6 @@ def settle_pending(now: datetime.datetime | None = None) -> dict[str, int]:
             counts["unreachable"] += 1
             continue
         counts[services.settle_from_query(payment, result, now)] += 1
-    missing = Payment.objects.filter(state=Payment.State.PAID, receipt=None)
-    for payment_id in missing.values_list("pk", flat=True)[:BATCH]:
-        if receipts.issue(payment_id) is not None:
-            counts["receipts"] += 1
     return counts
 
 

@@ -14,6 +14,7 @@ import pytest
 from django.db import connection
 from django.test import Client
 
+import outbox
 from dossiers.errors import Conflict, DossierError
 from dossiers.lifecycle import transitions
 from dossiers.models import DossierEvent, Status, StoredDocument
@@ -21,6 +22,7 @@ from identity.models import Role
 from payments import conf, fees, receipts, reconciliation, services
 from payments.contrib.vnpay import signature
 from payments.models import FeeDemand, FeeRule, FeeRuleLine, Payment, PaymentEvent, Stage
+from payments.outbox_topics import RECEIPT
 from procedures.models import Procedure
 from tests.conftest import requires_postgres
 from tests.factories import MARRIAGE, CitizenFactory, DossierFactory, OfficialFactory
@@ -382,7 +384,11 @@ def test_payment_history_is_append_only(owing):
 def test_the_receipt_is_a_pdf_in_the_payers_documents_issued_once(client, owing):
     dossier, payment = owing
     ipn(client, gateway_says(payment))
-    stored = receipts.issue(payment.pk)
+    ipn(client, gateway_says(payment))  # a repeat writes no second message
+    message = outbox.messages(topic=RECEIPT).get()
+    assert message.payload == {"payment": payment.pk}
+    assert outbox.relay(RECEIPT)["delivered"] == 1
+    stored = StoredDocument.objects.get(source=StoredDocument.Source.RECEIPT)
     assert stored.owner_id == dossier.applicant_id
     assert stored.source == StoredDocument.Source.RECEIPT
     assert receipts.issue(payment.pk).pk == stored.pk  # a second run finds it

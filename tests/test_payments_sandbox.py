@@ -16,8 +16,10 @@ from urllib.parse import parse_qsl, urlsplit
 import pytest
 import requests
 
+import outbox
 from payments import registry, services, tasks
 from payments.models import FeeDemand, FeeRule, FeeRuleLine, Payment, Stage
+from payments.outbox_topics import RECEIPT
 from portal import clock
 from procedures.models import Procedure
 from tests.factories import MARRIAGE, DossierFactory
@@ -141,7 +143,10 @@ def test_a_lost_ipn_is_settled_by_the_query_task(portal_to_gateway, merchant):
     assert (payment.state, payment.settled_by) == (Payment.State.PAID, "query")
     assert payment.transaction_no and payment.bank_code == "NCB"
     assert FeeDemand.objects.get(dossier=dossier).state == FeeDemand.State.PAID
-    assert payment.receipt is not None  # the same run issued the missing receipt
+    # The receipt's outbox message committed with the payment; delivering it issues the receipt.
+    assert outbox.relay(RECEIPT)["delivered"] == 1
+    payment.refresh_from_db()
+    assert payment.receipt is not None
 
 
 def test_the_query_task_records_a_decline_and_expires_what_the_gateway_never_saw(
