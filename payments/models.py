@@ -76,8 +76,7 @@ class FeeRule(models.Model):
         _("exempt applicant categories"),
         default=list,
         blank=True,
-        help_text=_("Any of: %(codes)s.")
-        % {"codes": ", ".join(c.value for c in ApplicantCategory)},
+        help_text=_("A list of any of: child, elderly, business, organisation."),
     )
     from_catalogue = models.BooleanField(_("built from the catalogue"), default=False)
     note = models.TextField(_("note"), blank=True)

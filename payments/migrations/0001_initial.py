@@ -24,7 +24,7 @@ class Migration(migrations.Migration):
                 ('valid_from', models.DateField(blank=True, null=True, verbose_name='valid from')),
                 ('valid_to', models.DateField(blank=True, null=True, verbose_name='valid to')),
                 ('online_free_until', models.DateField(blank=True, help_text='Dossiers filed online on or before this day are not charged.', null=True, verbose_name='free online until')),
-                ('exempt_categories', models.JSONField(blank=True, default=list, help_text='Any of: child, elderly, business, organisation.', verbose_name='exempt applicant categories')),
+                ('exempt_categories', models.JSONField(blank=True, default=list, help_text='A list of any of: child, elderly, business, organisation.', verbose_name='exempt applicant categories')),
                 ('from_catalogue', models.BooleanField(default=False, verbose_name='built from the catalogue')),
                 ('note', models.TextField(blank=True, verbose_name='note')),
                 ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
