@@ -9,7 +9,7 @@ class PaymentsConfig(AppConfig):
     def ready(self) -> None:
         from dossiers.lifecycle.transitions import add_check
 
-        from . import receivers, services  # noqa: F401  (connects the receivers)
+        from . import checks, receivers, services  # noqa: F401  (connects the receivers, checks)
         from .contrib.vnpay import plugin  # noqa: F401  (registers the gateway)
 
         add_check("receive", services.refuse_receive_unpaid)

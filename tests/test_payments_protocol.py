@@ -138,3 +138,13 @@ def test_paid_means_response_code_and_transaction_status_both_00(settings):
     assert not read("24", "00").paid
     with pytest.raises(BadSignature):
         plugin.read_notification({"vnp_TxnRef": "T", "vnp_SecureHash": "00"})
+
+
+def test_system_checks_refuse_an_unknown_gateway_and_an_empty_secret(settings):
+    from payments.checks import payment_gateway_check
+
+    assert payment_gateway_check() == []
+    settings.VNPAY_HASH_SECRET = ""
+    assert [e.id for e in payment_gateway_check()] == ["payments.E002"]
+    settings.PAYMENT_GATEWAY = "nosuchgateway"
+    assert [e.id for e in payment_gateway_check()] == ["payments.E001"]
