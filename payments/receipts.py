@@ -14,7 +14,7 @@ import uuid
 from django.db import transaction
 from django.utils import timezone
 
-from dossiers import pdf
+from dossiers import pdf, read_cache
 from dossiers.documents.storage import path_of, write_atomically
 from dossiers.models import StoredDocument
 
@@ -92,6 +92,7 @@ def issue(payment_id: int) -> StoredDocument | None:
             )
             # Set once; not a change of the payment's state (its history stays as it was).
             Payment.objects.filter(pk=payment.pk).update(receipt=stored, receipt_number=number)
+            read_cache.dossier_changed(payment.dossier)  # update() sends no signal
     except BaseException:
         path_of(storage_name).unlink(missing_ok=True)
         raise

@@ -44,6 +44,10 @@ from .outbox_topics import RECEIPT
 logger = logging.getLogger("payments")
 
 
+# Refused, withdrawn or stopped: a fee still recorded as due is no longer collected.
+CLOSED = frozenset({Status.REFUSED, Status.WITHDRAWN, Status.STOPPED})
+
+
 class PaymentError(DossierError):
     """A payment cannot be started or recorded (a translated message)."""
 
@@ -124,6 +128,9 @@ def start_payment(
     or expired payment is retried with a new one."""
     if dossier.applicant_id != citizen.pk:
         raise Dossier.DoesNotExist
+    status = Dossier.objects.filter(pk=dossier.pk).values_list("status", flat=True).first()
+    if status in CLOSED:
+        raise PaymentError(_("This dossier is closed: there is nothing to pay."))
     plugin = registry.gateway()
     now = clock.now()
     with transaction.atomic():

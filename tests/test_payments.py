@@ -230,6 +230,14 @@ def test_an_open_payment_is_resumed_not_doubled_and_an_expired_one_is_replaced(o
     assert fresh.state == Payment.State.PENDING
 
 
+def test_a_withdrawn_dossier_is_not_paid_for(owing):
+    dossier, payment = owing
+    Payment.objects.filter(pk=payment.pk).update(expires_at=payment.created_at)
+    dossier = transitions.withdraw(dossier, dossier.applicant, "Không còn nhu cầu")
+    with pytest.raises(services.PaymentError):
+        start(dossier)
+
+
 def test_a_citizen_cannot_pay_for_someone_elses_dossier(owing):
     dossier, _payment = owing
     other = CitizenFactory(id_number="079085009999")

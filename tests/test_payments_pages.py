@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import pytest
 
+import outbox
 from identity.models import Role
 from payments.models import Payment
+from payments.outbox_topics import RECEIPT
 from tests.factories import CitizenFactory, DossierFactory, OfficialFactory, sign_in
 from tests.test_payments import gateway_says, ipn, make_rule, start
 
@@ -75,6 +77,11 @@ def test_the_dossier_page_shows_the_fees_due_then_the_payment(client, owing):
     page = client.get(f"/dossiers/{owing.code}/").content.decode()
     assert "data-pay-link" not in page
     assert 'data-state="paid"' in page
+    assert "data-receipt-link" not in page
+    # The page is kept per state of the dossier: the receipt, once issued, shows at once.
+    assert outbox.relay(RECEIPT)["delivered"] == 1
+    page = client.get(f"/dossiers/{owing.code}/").content.decode()
+    assert "data-receipt-link" in page
 
 
 def test_the_back_office_shows_a_dossiers_payments_with_their_history(client, owing):

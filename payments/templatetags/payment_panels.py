@@ -1,7 +1,8 @@
-"""The payments panels of the dossier pages (citizen and back office), read at each request.
+"""The payments panels of the dossier pages (citizen and back office).
 
-The citizen's dossier page is kept per revision of the dossier; a payment does not change the
-dossier's revision, so its panel is drawn outside the kept part, fresh each time.
+On the citizen's page the panel is part of what is kept per state of the dossier
+(:mod:`dossiers.read_cache`): fee demands and payments point to the dossier, so saving one
+moves its stamp; the receipt, attached with ``update()``, moves it explicitly.
 """
 
 from django import template
