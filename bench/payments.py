@@ -60,10 +60,15 @@ def prepare_payments(count: int) -> list[str]:
     if not FeeRule.objects.filter(procedure_version=version, stage=Stage.SUBMISSION).exists():
         rule = FeeRule.objects.create(procedure_version=version, stage=Stage.SUBMISSION)
         FeeRuleLine.objects.create(rule=rule, name="Lệ phí (bench)", amount_vnd=50_000)
+    from identity.models import Citizen
+
     stamp = int(time.time())
     queries = []
     for n in range(count):
-        id_number = f"0790850{(stamp + n) % 100000:05d}"
+        # Born 1985, male (0): the factory's birth date; six random digits not used yet.
+        id_number = f"079085{random.randrange(10**6):06d}"
+        while Citizen.objects.filter(id_number=id_number).exists():
+            id_number = f"079085{random.randrange(10**6):06d}"
         citizen = CitizenFactory(id_number=id_number, subject=f"bench-pay-{stamp}-{n}")
         dossier = DossierFactory(submitted=True, applicant=citizen, key=f"bench-{stamp}-{n}")
         payment = services.start_payment(

@@ -177,6 +177,11 @@ def start_payment(
 
 # --- the gateway's result ------------------------------------------------------------------------
 
+SETTLED_FIELDS = [
+    "state", "settled_at", "settled_by", "transaction_no", "bank_code", "response_code",
+    "transaction_status", "paid_at",
+]  # fmt: skip
+
 
 def record_notification(params: dict[str, Any], gateway: str | None = None) -> Outcome:
     """The gateway's server-to-server notification (IPN), checked in the order of DOMAIN.md
@@ -211,6 +216,11 @@ def _settle(payment: Payment, result: GatewayResult, source: str) -> None:
     """Record the gateway's final result on the locked, pending ``payment``."""
     now = clock.now()
     before = payment.state
+    if result.paid:
+        # The dossier first, then the demand: the order every other path locks them in. (Kept
+        # on the rows saved below, so the read cache's receivers need not look it up again.)
+        dossier = Dossier.objects.select_for_update(of=("self",)).get(pk=payment.dossier_id)
+        payment.dossier = dossier
     payment.state = Payment.State.PAID if result.paid else Payment.State.FAILED
     payment.settled_at = now
     payment.settled_by = source
@@ -219,14 +229,13 @@ def _settle(payment: Payment, result: GatewayResult, source: str) -> None:
     payment.response_code = result.response_code
     payment.transaction_status = result.transaction_status
     payment.paid_at = result.paid_at if result.paid else None
-    payment.save()
-    note = "" if result.paid else f"declined ({result.response_code})"
+    payment.save(update_fields=SETTLED_FIELDS)
     if not result.paid:
-        _event(payment, source, before, result.raw, note)
+        _event(payment, source, before, result.raw, f"declined ({result.response_code})")
         return
-    # The dossier first, then the demand: the order every other path locks them in.
-    dossier = Dossier.objects.select_for_update(of=("self",)).get(pk=payment.dossier_id)
+    note = ""
     demand = FeeDemand.objects.select_for_update().get(pk=payment.demand_id)
+    demand.dossier = dossier
     if demand.state != FeeDemand.State.DUE:
         note = "the fees were already settled: the amount is to be refunded"
     else:
