@@ -22,6 +22,7 @@ urlpatterns = [
     path("", include("dossiers.urls_apply")),
     path("", include("dossiers.urls_documents")),
     path("", include("dossiers.urls_tracking")),
+    path("verify/", include("dossiers.urls_verify")),
     path("api/v1/", include("dossiers.urls_api")),
     path("backoffice/", include("backoffice.urls")),
     path("api/v1/", include("identity.urls_api")),
