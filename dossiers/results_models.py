@@ -55,7 +55,7 @@ class DossierResult(models.Model):
         verbose_name=_("in the applicant's document store"),
     )
     # The short, unguessable part of the verification URL printed (as a QR code) on the result.
-    verify_token = models.CharField(max_length=32, unique=True, null=True, editable=False)
+    verify_token = models.CharField(max_length=32, unique=True, null=True, editable=False)  # noqa: DJ001
     # Filled by the signing task; empty until the result is digitally signed.
     signed_at = models.DateTimeField(_("signed at"), null=True, blank=True)
     signature = models.JSONField(_("signature metadata"), null=True, blank=True)

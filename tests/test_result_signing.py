@@ -41,7 +41,7 @@ from identity.models import Role
 from portal import ratelimit
 from tests.factories import HOME_WARD, DossierFactory, OfficialFactory
 from tests.fixtures.documents import pdf_bytes
-from tests.fixtures.upload_setup import file, files_in
+from tests.fixtures.upload_setup import draft, file, files_in
 
 pytestmark = pytest.mark.django_db
 
@@ -271,3 +271,18 @@ def test_the_download_is_the_signed_file(signed, approved, client):
     response = client.get(f"/dossiers/{approved.code}/result.pdf")
     assert b"".join(response.streaming_content) == signed_bytes(signed)
     assert verify.check_pdf(signed_bytes(signed)).genuine
+
+
+def test_a_later_dossier_reuses_the_signed_result_and_counts_it_as_reused(signed, approved):
+    from dossiers import services, uploads
+
+    citizen = approved.applicant
+    stored = StoredDocument.objects.get(pk=signed.stored_id)
+    assert stored.source == StoredDocument.Source.RESULT
+    assert stored in uploads.stored_documents_of(citizen)
+    later = draft(citizen)  # a procedure whose slots accept PDF
+    slot_id = services.active_document_slots(later)[0]["id"]
+    document = uploads.reuse_document(later, citizen, slot_id, stored.public_id)
+    assert document.reused is True and document.stored == stored
+    assert path_of(document.stored.storage_name).read_bytes() == signed_bytes(signed)
+    assert verify.check_pdf(path_of(document.stored.storage_name).read_bytes()).genuine

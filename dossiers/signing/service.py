@@ -40,7 +40,7 @@ def new_token() -> str:
 
 
 def verify_url(token: str) -> str:
-    """The absolute URL printed on the result (``RESULT_VERIFY_BASE_URL`` + ``/verify/<token>/``)."""
+    """The absolute URL printed on the result: ``RESULT_VERIFY_BASE_URL`` + the path."""
     base = str(getattr(settings, "RESULT_VERIFY_BASE_URL", "")).rstrip("/")
     return base + reverse("verify:token", args=[token])
 
@@ -95,11 +95,11 @@ def sign_result(result_id: int) -> DossierResult | None:
                     "signature",
                 ]
             )
-            if result.stored_id:
-                # The applicant's copy is the signed file from now on.
-                StoredDocument.objects.filter(pk=result.stored_id).update(
-                    storage_name=written.storage_name, size=written.size, sha256=written.sha256
-                )
+            stored = StoredDocument.objects.filter(pk=result.stored_id).first()
+            if stored is not None:  # the applicant's copy is the signed file from now on
+                stored.storage_name = written.storage_name
+                stored.size, stored.sha256 = written.size, written.sha256
+                stored.save(update_fields=["storage_name", "size", "sha256"])
             logger.info("signed the result of %s", result.dossier.code)
             return result
     except BaseException:
