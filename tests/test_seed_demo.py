@@ -14,7 +14,9 @@ from backoffice.urgency import badges
 from dossiers.lifecycle.inbox import inbox
 from dossiers.lifecycle.table import TABLE
 from dossiers.models import Dossier, DossierEvent, Status, StoredDocument
-from dossiers.results_models import DossierResult
+from dossiers import results
+from dossiers.results_models import DossierResult, ServiceRating
+from dossiers.signing import verify
 from dossiers.services import dossiers_of
 from identity.citizens import login_citizen_from_claims
 from identity.models import Citizen, Role, StaffRole
@@ -230,6 +232,12 @@ def test_seed_demo_fills_the_back_office_through_the_services_and_a_rerun_adds_n
     assert StoredDocument.objects.filter(source=StoredDocument.Source.RESULT).count() == (
         decided.count()
     )
+    # ... signed by the agency's demo certificate (genuine on /verify/), and some are rated.
+    issued = list(DossierResult.objects.filter(dossier__in=decided))
+    assert all(result.is_signed for result in issued)
+    assert verify.check_pdf(results.file_of(issued[0]).read_bytes()).genuine
+    assert {r.satisfied for r in ServiceRating.objects.all()} == {True, False}
+    assert "Electronic results: 0 signed now, 0 rated" in out.getvalue()  # the second run
 
 
 def test_every_journey_ends_before_the_anchor_and_has_its_own_key():

@@ -21,6 +21,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from identity.machine import ensure_client
 from identity.models import Role, StaffRole
 from portal.demo.journeys import seed_journeys
+from portal.demo.results import seed_results
 from procedures.agencies import seed_city_agencies
 from procedures.models import Agency
 from workflow.seed import seed_workflows
@@ -157,6 +158,12 @@ class Command(BaseCommand):
         self.stdout.write(
             f"  citizen: Nguyễn Văn An (079085001234), sign in with VNeID at {base}/ "
             "(the sandbox's login page), then open /dossiers/"
+        )
+        signed = seed_results()
+        self.stdout.write(
+            f"Electronic results: {signed.signed} signed now, {signed.rated} rated; demo CA "
+            f"{signed.authority} ({signed.agencies} agency certificates, no legal value); "
+            f"check a result at {base}/verify/"
         )
 
     def _ensure_machine_client(self, base: str) -> None:
