@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -16,13 +16,13 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 
 from identity.access import citizen_login_redirect
-from identity.citizens import citizen_of
 
-from . import ratings, services
+from . import ratings
 from .api.base import CitizenAPIView
 from .api.schema import ERROR_400, ERROR_401, ERROR_403, ERROR_404, ERROR_409, REF, TAGS
 from .errors import Conflict, DossierError
-from .models import Dossier, ServiceRating
+from .models import ServiceRating
+from .views_tracking import _own_dossier as own_dossier
 
 CHOICES = [
     ("yes", gettext_lazy("Satisfied")),
@@ -49,13 +49,8 @@ class RatingForm(forms.Form):
 def rating_page(request: HttpRequest, code: str) -> HttpResponse:
     if not request.user.is_authenticated:
         return citizen_login_redirect(request)
-    citizen = citizen_of(request.user)
-    if citizen is None:
-        raise Http404
-    try:
-        dossier = services.get_for_citizen(citizen, code=code)
-    except Dossier.DoesNotExist:
-        raise Http404 from None
+    dossier = own_dossier(request, code)
+    citizen = dossier.applicant
     given = ServiceRating.objects.filter(dossier=dossier).first()
     form = RatingForm(request.POST or None)
     context = {"dossier": dossier, "form": form, "given": given}

@@ -15,30 +15,20 @@ from dossiers.lifecycle import transitions
 from dossiers.models import ServiceRating
 from dossiers.results import ResultChoice
 from identity.models import Role
-from tests.factories import HOME_WARD, DossierFactory, OfficialFactory, sign_in
+from tests import test_results
+from tests.factories import HOME_WARD, OfficialFactory, sign_in
 from tests.fixtures.documents import make_citizen
 
 pytestmark = pytest.mark.django_db
+
+# The leader, desk and specialist of the home ward, and a dossier being processed there.
+staff = test_results.staff
+processing = test_results.processing
 
 
 @pytest.fixture(autouse=True)
 def private_root(settings, tmp_path):
     settings.PRIVATE_STORAGE_ROOT = tmp_path / "private"
-    settings.RESULT_SIGNING_DEMO_DIR = tmp_path / "signing"
-
-
-@pytest.fixture
-def staff():
-    return {
-        role: OfficialFactory(username=f"ward.{role}", role=role, agency=HOME_WARD)
-        for role in (Role.RECEPTION, Role.LEADER)
-    }
-
-
-@pytest.fixture
-def processing(staff):
-    dossier = transitions.receive(DossierFactory(submitted=True), staff[Role.RECEPTION])
-    return transitions.route(dossier, staff[Role.RECEPTION])
 
 
 @pytest.fixture

@@ -39,17 +39,22 @@ from dossiers.signing.stamp import sign_pdf
 from dossiers.signing.tasks import render_signed_result
 from identity.models import Role
 from portal import ratelimit
-from tests.factories import HOME_WARD, DossierFactory, OfficialFactory
+from tests import test_results
+from tests.factories import HOME_WARD
 from tests.fixtures.documents import pdf_bytes
 from tests.fixtures.upload_setup import draft, file, files_in
 
 pytestmark = pytest.mark.django_db
 
+# The leader, desk and specialist of the home ward, and a dossier being processed there.
+staff = test_results.staff
+processing = test_results.processing
+
 
 @pytest.fixture(autouse=True)
 def private_root(settings, tmp_path):
     settings.PRIVATE_STORAGE_ROOT = tmp_path / "private"
-    settings.RESULT_SIGNING_DEMO_DIR = tmp_path / "signing"
+    settings.RESULT_SIGNING_DEMO_DIR = tmp_path / "signing"  # a demo CA of this test's own
     settings.RESULT_SIGNING_BACKEND = "demo"
     settings.RESULT_TRUST_ROOTS = []
     settings.UPLOAD_ANTIVIRUS = ""
@@ -58,19 +63,8 @@ def private_root(settings, tmp_path):
 
 
 @pytest.fixture
-def staff():
-    return {
-        role: OfficialFactory(username=f"ward.{role}", role=role, agency=HOME_WARD)
-        for role in (Role.RECEPTION, Role.SPECIALIST, Role.LEADER)
-    }
-
-
-@pytest.fixture
-def approved(staff):
-    dossier = DossierFactory(submitted=True)
-    dossier = transitions.receive(dossier, staff[Role.RECEPTION])
-    dossier = transitions.route(dossier, staff[Role.RECEPTION])
-    return transitions.approve(dossier, staff[Role.LEADER], result=ResultChoice(render=True))
+def approved(processing, staff):
+    return transitions.approve(processing, staff[Role.LEADER], result=ResultChoice(render=True))
 
 
 @pytest.fixture

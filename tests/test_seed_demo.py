@@ -11,13 +11,13 @@ from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from backoffice.urgency import badges
+from dossiers import results
 from dossiers.lifecycle.inbox import inbox
 from dossiers.lifecycle.table import TABLE
 from dossiers.models import Dossier, DossierEvent, Status, StoredDocument
-from dossiers import results
 from dossiers.results_models import DossierResult, ServiceRating
-from dossiers.signing import verify
 from dossiers.services import dossiers_of
+from dossiers.signing import verify
 from identity.citizens import login_citizen_from_claims
 from identity.models import Citizen, Role, StaffRole
 from portal.demo.journeys import JOURNEYS, key_of

@@ -66,9 +66,7 @@ def seed_results() -> Outcome:
 
 def _rate() -> int:
     decided = (
-        Dossier.objects.filter(
-            idempotency_key__startswith=KEY_PREFIX, status__in=ratings.RATEABLE
-        )
+        Dossier.objects.filter(idempotency_key__startswith=KEY_PREFIX, status__in=ratings.RATEABLE)
         .select_related("applicant")
         .order_by("code")
     )
