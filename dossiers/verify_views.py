@@ -59,7 +59,9 @@ def _limited(request: HttpRequest) -> HttpResponse | None:
 
 def _no_store(response: HttpResponse) -> HttpResponse:
     response["Cache-Control"] = "no-store"
-    response["Referrer-Policy"] = "no-referrer"  # the token stays out of other sites' logs
+    # The token stays out of other sites' logs; same-origin (not no-referrer), so the upload
+    # form's POST still carries the Origin header the CSRF check compares.
+    response["Referrer-Policy"] = "same-origin"
     return response
 
 

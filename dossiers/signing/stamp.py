@@ -19,6 +19,8 @@ from pyhanko.sign.signers import Signer
 from pyhanko.sign.signers.pdf_signer import PdfSignatureMetadata, PdfSigner
 from pyhanko.stamp import QRStampStyle
 
+from .loops import outside_event_loop
+
 FIELD_NAME = "KetQuaDienTu"
 # Bottom right of an A4 page (595 × 842 pt), below the signature blocks of the forms.
 STAMP_BOX = (330, 18, 575, 78)
@@ -79,7 +81,7 @@ def sign_pdf(data: bytes, signer: Signer, url: str, *, reason: str, location: st
         stamp_style=STAMP_STYLE,
         new_field_spec=fields.SigFieldSpec(field_name, on_page=-1, box=STAMP_BOX),
     )
-    output = pdf_signer.sign_pdf(writer, appearance_text_params={"url": url})
+    output = outside_event_loop(pdf_signer.sign_pdf, writer, appearance_text_params={"url": url})
     certificate = signer.signing_cert
     return Signed(
         data=output.getvalue(),

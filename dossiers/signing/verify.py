@@ -31,6 +31,7 @@ from pyhanko.sign.validation.status import SignatureCoverageLevel
 from pyhanko_certvalidator import ValidationContext
 
 from ..models import DossierResult
+from .loops import outside_event_loop
 from .registry import trust_roots
 
 logger = logging.getLogger("dossiers.signing")
@@ -113,7 +114,7 @@ def check_pdf(data: bytes) -> Verdict:
     if not signatures:
         return Verdict(UNSIGNED)
     try:
-        status = validate_pdf_signature(signatures[-1], validation_context())
+        status = outside_event_loop(validate_pdf_signature, signatures[-1], validation_context())
     except Exception as error:  # a malformed signature dictionary raises from deep inside
         logger.info("verify: signature could not be validated: %r", error)
         return Verdict(MODIFIED)
