@@ -33,6 +33,7 @@ from dossiers.lifecycle import transitions
 from dossiers.models import DossierResult, StoredDocument
 from dossiers.results import ResultChoice
 from dossiers.signing import service, verify
+from dossiers.signing.base import SigningUnavailable
 from dossiers.signing.contrib.demo import authority
 from dossiers.signing.registry import active_keys
 from dossiers.signing.stamp import sign_pdf
@@ -280,3 +281,65 @@ def test_a_later_dossier_reuses_the_signed_result_and_counts_it_as_reused(signed
     assert document.reused is True and document.stored == stored
     assert path_of(document.stored.storage_name).read_bytes() == signed_bytes(signed)
     assert verify.check_pdf(path_of(document.stored.storage_name).read_bytes()).genuine
+
+
+def test_production_keys_from_a_pkcs12_file_and_trust_roots_from_configuration(
+    signed, settings, tmp_path
+):
+    """RESULT_SIGNING_BACKEND=pkcs12: the agency's .p12 (path with {agency}) and password from
+    settings; the roots a verification trusts from RESULT_TRUST_ROOTS, not the demo CA."""
+    from cryptography.hazmat.primitives.serialization import pkcs12
+
+    from dossiers.signing.checks import signing_check
+
+    pair = authority.ensure_agency(HOME_WARD, "Phường Bến Thành")  # any CA-issued key will do
+    key = serialization.load_pem_private_key(pair.key.read_bytes(), None)
+    certificate = x509.load_pem_x509_certificate(pair.certificate.read_bytes())
+    ca = x509.load_pem_x509_certificate(authority.authority_files().certificate.read_bytes())
+    (tmp_path / "keys").mkdir()
+    (tmp_path / "keys" / f"{HOME_WARD}.p12").write_bytes(
+        pkcs12.serialize_key_and_certificates(
+            b"ward", key, certificate, [ca], serialization.BestAvailableEncryption(b"s3cret")
+        )
+    )
+    settings.RESULT_SIGNING_BACKEND = "pkcs12"
+    settings.RESULT_SIGNING_PKCS12 = str(tmp_path / "keys" / "{agency}.p12")
+    settings.RESULT_SIGNING_PKCS12_PASSWORD = "s3cret"
+    settings.RESULT_TRUST_ROOTS = []
+    assert [e.id for e in signing_check()] == ["dossiers.E011"]  # no trust roots configured
+    settings.RESULT_TRUST_ROOTS = [str(authority.authority_files().certificate)]
+    assert signing_check() == []
+    with active_keys().signer(signed.dossier.receiving_agency) as signer:
+        stray = sign_pdf(pdf_bytes("Bản khác"), signer, "x", reason="x", location="y")
+    assert verify.check_pdf(stray.data).code == verify.NOT_OURS  # trusted, not issued
+    assert verify.check_pdf(signed_bytes(signed)).code == verify.GENUINE
+    settings.RESULT_TRUST_ROOTS = [str(tmp_path / "other-root.pem")]
+    (tmp_path / "other-root.pem").write_bytes(
+        other_signer().signing_cert.dump()  # DER is read as well as PEM
+    )
+    assert verify.check_pdf(signed_bytes(signed)).code == verify.UNKNOWN_KEY
+    settings.RESULT_SIGNING_PKCS12_PASSWORD = "wrong"
+    with pytest.raises(SigningUnavailable), active_keys().signer(signed.dossier.receiving_agency):
+        pass
+
+
+def test_an_unknown_key_source_stops_the_start(settings):
+    from dossiers.signing.checks import signing_check
+
+    settings.RESULT_SIGNING_BACKEND = "pkcs13"
+    assert [e.id for e in signing_check()] == ["dossiers.E010"]
+
+
+def test_keys_on_a_pkcs11_token(settings):
+    """Configuration only: a real token (or SoftHSM) and python-pkcs11 are outside this
+    workplace; without them the check says what is missing."""
+    from dossiers.signing.checks import signing_check
+    from dossiers.signing.contrib.pkcs11.plugin import available
+
+    settings.RESULT_SIGNING_BACKEND = "pkcs11"
+    settings.RESULT_SIGNING_PKCS11_MODULE = ""
+    problems = [e.msg for e in signing_check()]
+    assert any("RESULT_SIGNING_PKCS11_MODULE" in p for p in problems)
+    if not available():
+        assert any("python-pkcs11" in p for p in problems)
+        pytest.skip("no PKCS#11 token here: python-pkcs11 and a token (e.g. SoftHSM) are needed")
