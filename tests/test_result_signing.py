@@ -41,7 +41,7 @@ from dossiers.signing.tasks import render_signed_result
 from identity.models import Role
 from portal import ratelimit
 from tests import test_results
-from tests.factories import HOME_WARD
+from tests.factories import HOME_WARD, sign_in
 from tests.fixtures.documents import pdf_bytes
 from tests.fixtures.upload_setup import draft, file, files_in
 
@@ -343,3 +343,21 @@ def test_keys_on_a_pkcs11_token(settings):
     if not available():
         assert any("python-pkcs11" in p for p in problems)
         pytest.skip("no PKCS#11 token here: python-pkcs11 and a token (e.g. SoftHSM) are needed")
+
+
+def test_revoking_from_the_back_office(signed, staff, client):
+    url = f"/backoffice/dossiers/{signed.dossier.code}/result/revoke/"
+    sign_in(client, staff[Role.SPECIALIST])
+    assert client.get(url).status_code == 403
+    sign_in(client, staff[Role.LEADER])
+    page = client.get(f"/backoffice/dossiers/{signed.dossier.code}/").content.decode()
+    assert 'id="result-signed"' in page and f'href="{url}"' in page
+    assert f"/verify/{signed.verify_token}/" in page
+    empty = client.post(url, {"reason": ""})
+    assert empty.status_code == 400
+    done = client.post(url, {"reason": "Sai thông tin ngày sinh"})
+    assert done.status_code == 302
+    signed.refresh_from_db()
+    assert signed.revoked_reason == "Sai thông tin ngày sinh"
+    page = client.get(f"/backoffice/dossiers/{signed.dossier.code}/").content.decode()
+    assert 'id="result-revoked"' in page and "Sai thông tin ngày sinh" in page

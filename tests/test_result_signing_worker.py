@@ -19,6 +19,7 @@ from dossiers.signing.tasks import render_signed_result
 from identity.models import Role
 from tests.conftest import requires_postgres, requires_redis
 from tests.factories import HOME_WARD, DossierFactory, OfficialFactory
+from tests.test_transition_concurrency import marriage_procedure  # noqa: F401 (fixture)
 from tests.worker_process import running_worker
 
 pytestmark = [requires_postgres, requires_redis, pytest.mark.postgres, pytest.mark.redis]
@@ -35,7 +36,11 @@ def wait_until_signed(result_id: int, worker, timeout: float = 60) -> DossierRes
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_worker_on_the_documents_queue_signs_the_result_once(settings, tmp_path):
+def test_a_worker_on_the_documents_queue_signs_the_result_once(
+    marriage_procedure,  # noqa: F811 (a transactional test starts from empty tables)
+    settings,
+    tmp_path,
+):
     settings.PRIVATE_STORAGE_ROOT = tmp_path / "private"
     settings.RESULT_SIGNING_DEMO_DIR = tmp_path / "signing"
     settings.RESULT_SIGNING_BACKEND = "demo"

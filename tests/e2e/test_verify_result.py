@@ -12,6 +12,7 @@ from playwright.sync_api import expect
 
 from tests.e2e.test_filing_journey import eager_tasks  # noqa: F401 - a fixture
 from tests.e2e.test_processing_journey import _sign_in_citizen
+from tests.test_transition_concurrency import marriage_procedure  # noqa: F401 (fixture)
 
 
 @pytest.mark.e2e
@@ -19,6 +20,7 @@ from tests.e2e.test_processing_journey import _sign_in_citizen
 def test_the_citizen_verifies_the_signed_result_and_a_tampered_copy_fails(
     page,
     live_server,
+    marriage_procedure,  # noqa: F811 (a transactional test starts from empty tables)
     settings,
     tmp_path,
     eager_tasks,  # noqa: F811 - the filing journey's fixture, imported above
