@@ -6,7 +6,9 @@ Sign-in and sign-out are ``identity``'s views (authentication), named in this na
 
 from django.urls import path
 
+from dossiers import results_views
 from identity import views_official
+from reports import views as reports_views
 
 from . import views, views_dossiers, views_inbox, views_outbox, views_steps
 
@@ -23,4 +25,7 @@ urlpatterns = [
     path("logout/", views_official.logout_view, name="logout"),
     path("agencies/<str:code>/", views.agency_workspace, name="agency"),
     path("agencies/<str:code>/staff/", views.agency_staff, name="agency-staff"),
+    path("agencies/<str:code>/book/", reports_views.tracking_book, name="agency-book"),
+    path("agencies/<str:code>/ratings/", reports_views.agency_ratings, name="agency-ratings"),
+    path("dossiers/<str:code>/result/revoke/", results_views.revoke_page, name="result-revoke"),
 ]

@@ -9,6 +9,8 @@ class DossiersConfig(AppConfig):
         from .documents.antivirus import checks  # noqa: F401
         from .lifecycle.transitions import transitioned
         from .read_cache import watch_dossier_models
+        from .signing import checks as signing_checks  # noqa: F401 (and the key sources)
+        from .signing import tasks as signing_tasks  # noqa: F401 (dossiers.render_signed_result)
         from .tasks import on_transition
 
         # The official forms (Mẫu 01–05) follow the transitions that issue them.

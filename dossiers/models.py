@@ -318,4 +318,4 @@ class IssuedForm(models.Model):
         return f"{self.dossier} {self.form} #{self.revision}"
 
 
-from .results_models import DossierResult  # noqa: E402, F401  (a module of its own)
+from .results_models import DossierResult, ServiceRating  # noqa: E402, F401  (a module of its own)

@@ -148,6 +148,11 @@ def _common(dossier: Dossier) -> dict[str, Any]:
     }
 
 
+def applicant_of(dossier: Dossier) -> dict[str, str]:
+    """The applicant as the forms print them (name, ID number, address, phone, email)."""
+    return _applicant(dossier)
+
+
 def common_context(dossier: Dossier) -> dict[str, Any]:
     """What every form after the receipt prints (the rendered result too: dossiers.results)."""
     return _common(dossier)
@@ -338,6 +343,14 @@ def render(dossier: Dossier, form_id: str, number: str | None = None) -> tuple[s
     number = number or next_number(dossier, form)
     context = {**form.context(dossier), "number": number, "title": form.title}
     return number, pdf.render_pdf(form.template, context)
+
+
+# --- Mẫu 07: the tracking book (one per sector and period, not per dossier: reports.book) -----
+
+
+def render_book(context: dict[str, Any]) -> bytes:
+    """Mẫu 07 — Sổ theo dõi hồ sơ as PDF, from :func:`reports.book.context` (landscape A4)."""
+    return pdf.render_pdf("pdf/book.html", context)
 
 
 def issued(dossier: Dossier) -> list[IssuedForm]:

@@ -11,8 +11,10 @@ any is refused. At approval the result is also put in the applicant's document s
 (``StoredDocument.Source.RESULT``, the same file).
 
 The applicant reads it once the dossier is decided (9) or delivered (10); the handling
-agency's officials whenever it exists (:func:`may_read`). Signing comes later: see
-:class:`~dossiers.results_models.DossierResult`.
+agency's officials whenever it exists (:func:`may_read`). Once the approval commits, the task
+``dossiers.render_signed_result`` (:mod:`dossiers.signing`) stamps the QR code of
+``/verify/<token>/`` on it and signs it with the agency's key; from then on the download and the
+copy in the document store are the signed file (:func:`file_of`).
 
 For scripts (the demo seeder)::
 
@@ -39,6 +41,7 @@ from .documents.store import check_and_write
 from .errors import DossierError
 from .lifecycle import transitions
 from .models import Dossier, DossierResult, Status, StoredDocument
+from .signing.service import new_token
 
 RESULT_MAX_SIZE_MB = 20
 NUMBER_SUFFIX = "KQ"
@@ -145,6 +148,7 @@ def record(dossier: Dossier, user: Any, prepared: Prepared) -> DossierResult:
         size=prepared.file.size,
         sha256=prepared.file.sha256,
         created_by=user,
+        verify_token=new_token(),
     )
 
 
@@ -193,7 +197,14 @@ def on_approval(dossier: Dossier, user: Any, prepared: Prepared | None, now: Any
         sha256=result.sha256,
     )
     result.save(update_fields=["stored"])
+    transaction.on_commit(lambda: _sign_later(result.pk))
     return result
+
+
+def _sign_later(result_id: int) -> None:
+    from .signing.tasks import render_signed_result
+
+    render_signed_result.delay(result_id)
 
 
 # --- reading ----------------------------------------------------------------------------------
@@ -212,9 +223,9 @@ def may_read(user: Any, dossier: Dossier) -> bool:
 
 
 def file_of(result: DossierResult) -> Path | None:
-    """The result's file on disk, or None when it is missing."""
+    """The result's file on disk (the signed one once signed), or None when it is missing."""
     try:
-        path = path_of(result.storage_name)
+        path = path_of(result.signed_storage_name or result.storage_name)
     except FileNotFoundError:
         return None
     return path if path.is_file() else None

@@ -19,8 +19,14 @@ class DossierResult(models.Model):
     (``dossiers.documents.storage``), attached by the agency's leader before or at approval
     (status 4 → 9) and readable by the applicant once the dossier is decided (9, 10).
 
-    ``signed_at``, ``signature`` and ``signed_sha256`` stay empty here: the signing issue
-    (digital signature and QR verification) fills them when the agency signs the file.
+    After approval the signing task (:func:`dossiers.signing.service.sign_result`) writes a
+    second file: the same PDF with a QR code and the short URL ``/verify/<verify_token>/``,
+    signed PAdES by the receiving agency's certificate. It fills ``signed_storage_name``,
+    ``signed_size``, ``signed_sha256`` (the bytes anyone can check on ``/verify/``),
+    ``signed_at`` and ``signature`` (who signed: certificate subject, issuer, serial). The
+    unsigned file (``storage_name``, ``sha256``) stays as the agency's original. A leader or an
+    administrator may revoke a signed result (``revoked_at``, ``revoked_reason``); the
+    verification page then says so.
     """
 
     class Source(models.TextChoices):
@@ -48,10 +54,24 @@ class DossierResult(models.Model):
         related_name="+",
         verbose_name=_("in the applicant's document store"),
     )
-    # Filled by the signing issue; empty until the result is digitally signed.
+    # The short, unguessable part of the verification URL printed (as a QR code) on the result.
+    verify_token = models.CharField(max_length=32, unique=True, null=True, editable=False)  # noqa: DJ001
+    # Filled by the signing task; empty until the result is digitally signed.
     signed_at = models.DateTimeField(_("signed at"), null=True, blank=True)
     signature = models.JSONField(_("signature metadata"), null=True, blank=True)
-    signed_sha256 = models.CharField(max_length=64, blank=True)
+    signed_sha256 = models.CharField(max_length=64, blank=True, db_index=True)
+    signed_storage_name = models.CharField(max_length=100, blank=True, editable=False)
+    signed_size = models.PositiveIntegerField(_("signed size (bytes)"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    revoked_reason = models.CharField(_("reason for revocation"), max_length=500, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("revoked by"),
+    )
 
     class Meta:
         verbose_name = _("result document")
@@ -59,3 +79,29 @@ class DossierResult(models.Model):
 
     def __str__(self) -> str:
         return f"{self.dossier_id} {self.title}"
+
+    @property
+    def is_signed(self) -> bool:
+        return self.signed_at is not None and bool(self.signed_storage_name)
+
+
+class ServiceRating(models.Model):
+    """The applicant's rating of how the dossier was handled (đánh giá mức độ hài lòng): once per
+    dossier, after the result (status 9 or 10). ``agency`` is the receiving agency, kept on the
+    row so the per-agency counts (and later the service index, DOMAIN.md §7) need no join."""
+
+    dossier = models.OneToOneField("dossiers.Dossier", models.CASCADE, related_name="rating")
+    agency = models.ForeignKey(
+        "procedures.Agency", models.PROTECT, related_name="+", verbose_name=_("agency")
+    )
+    satisfied = models.BooleanField(_("satisfied"))
+    comment = models.TextField(_("comment"), max_length=1000, blank=True)
+    created_at = models.DateTimeField(_("rated at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("service rating")
+        verbose_name_plural = _("service ratings")
+        indexes = [models.Index(fields=["agency", "created_at"], name="rating_agency_at")]
+
+    def __str__(self) -> str:
+        return f"{self.dossier_id} {'+' if self.satisfied else '-'}"

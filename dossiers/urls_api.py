@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import api
+from . import api, ratings_views
 from .api import answers
 
 urlpatterns = [
@@ -39,5 +39,10 @@ urlpatterns = [
         "dossiers/<str:ref>/withdraw",
         api.DossierWithdrawView.as_view(),
         name="api-dossier-withdraw",
+    ),
+    path(
+        "dossiers/<str:ref>/rating/",
+        ratings_views.DossierRatingView.as_view(),
+        name="api-dossier-rating",
     ),
 ]

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import results_views, views_answer, views_forms, views_tracking
+from . import ratings_views, results_views, views_answer, views_forms, views_tracking
 
 app_name = "tracking"
 
@@ -13,5 +13,6 @@ urlpatterns = [
     path("dossiers/<str:code>/withdraw/", views_tracking.withdraw, name="withdraw"),
     path("dossiers/<str:code>/supplement/", views_answer.answer_page, name="supplement"),
     path("dossiers/<str:code>/result.pdf", results_views.result_pdf, name="result"),
+    path("dossiers/<str:code>/rating/", ratings_views.rating_page, name="rating"),
     path("lookup/", views_tracking.lookup, name="lookup"),
 ]

@@ -251,6 +251,7 @@ def _detail_context(dossier: Dossier) -> dict:
         "requests": _requests(dossier, forms),
         "apology": _apology(dossier, forms),
         "result": result,
+        "rating": getattr(dossier, "rating", None) if result is not None else None,
         "due_moved": bool(
             dossier.original_due_at and dossier.due_at and dossier.original_due_at != dossier.due_at
         ),

@@ -200,6 +200,18 @@ def can_manage_staff(user: Any, agency: Agency) -> bool:
     return can_access_agency(user, agency, roles=[Role.AGENCY_ADMIN])
 
 
+def may_revoke_result(user: Any, agency: Agency) -> bool:
+    """Revoke a signed result of ``agency`` (thu hồi kết quả): its leader or administrator, or a
+    city administrator."""
+    return can_access_agency(user, agency, roles=[Role.LEADER, Role.AGENCY_ADMIN])
+
+
+def may_read_agency_reports(user: Any, agency: Agency) -> bool:
+    """The agency's registers and ratings (Mẫu 07, satisfaction): any of its officials, or a
+    city administrator."""
+    return can_access_agency(user, agency)
+
+
 def staff_of(agency: Agency) -> QuerySet[StaffRole]:
     """The roles held in ``agency`` or in one of its divisions, with user and division."""
     return (

@@ -23,6 +23,7 @@ urlpatterns = [
     path("", include("dossiers.urls_documents")),
     path("", include("dossiers.urls_tracking")),
     path("", include("payments.urls")),
+    path("verify/", include("dossiers.urls_verify")),
     path("api/v1/", include("dossiers.urls_api")),
     path("backoffice/payments/", include("payments.urls_backoffice")),
     path("backoffice/", include("backoffice.urls")),

@@ -69,6 +69,18 @@ def django_db_setup(django_db_setup, django_db_blocker, imported_catalogue):
         import_records(imported_catalogue)
 
 
+@pytest.fixture(scope="session")
+def signing_keys_dir(tmp_path_factory):
+    return tmp_path_factory.mktemp("signing")
+
+
+@pytest.fixture(autouse=True)
+def demo_signing_keys(settings, signing_keys_dir):
+    """The demo signing keys (dossiers.signing) of the test session: never the developer's
+    var/signing, one demo CA for the whole session."""
+    settings.RESULT_SIGNING_DEMO_DIR = signing_keys_dir
+
+
 @pytest.fixture(autouse=True)
 def fresh_catalogue_generation():
     """Each test starts with a new catalogue generation (procedures.generation).

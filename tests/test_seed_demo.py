@@ -11,11 +11,13 @@ from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from backoffice.urgency import badges
+from dossiers import results
 from dossiers.lifecycle.inbox import inbox
 from dossiers.lifecycle.table import TABLE
 from dossiers.models import Dossier, DossierEvent, Status, StoredDocument
-from dossiers.results_models import DossierResult
+from dossiers.results_models import DossierResult, ServiceRating
 from dossiers.services import dossiers_of
+from dossiers.signing import verify
 from identity.citizens import login_citizen_from_claims
 from identity.models import Citizen, Role, StaffRole
 from portal.demo.journeys import JOURNEYS, key_of
@@ -240,6 +242,13 @@ def test_seed_demo_fills_the_back_office_through_the_services_and_a_rerun_adds_n
     assert StoredDocument.objects.filter(source=StoredDocument.Source.RECEIPT).count() == 3
     resumed = DossierEvent.objects.get(action="paid", actor_type="system")
     assert (resumed.from_status, resumed.to_status) == (Status.PAYMENT, Status.PROCESSING)
+
+    # ... signed by the agency's demo certificate (genuine on /verify/), and some are rated.
+    issued = list(DossierResult.objects.filter(dossier__in=decided))
+    assert all(result.is_signed for result in issued)
+    assert verify.check_pdf(results.file_of(issued[0]).read_bytes()).genuine
+    assert {r.satisfied for r in ServiceRating.objects.all()} == {True, False}
+    assert "Electronic results: 0 signed now, 0 rated" in out.getvalue()  # the second run
 
 
 def test_every_journey_ends_before_the_anchor_and_has_its_own_key():

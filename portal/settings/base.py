@@ -249,6 +249,23 @@ UPLOAD_ANTIVIRUS = env("UPLOAD_ANTIVIRUS", "")
 CLAMD_ADDRESS = env("CLAMD_ADDRESS", "127.0.0.1:3310")
 CLAMD_TIMEOUT_SECONDS = env_int("CLAMD_TIMEOUT_SECONDS", 30)
 
+# Signed electronic results (dossiers.signing): where the agencies' keys come from ("demo",
+# "pkcs12", "pkcs11"), the roots a verification trusts, and the origin printed in the QR code.
+RESULT_SIGNING_BACKEND = env("RESULT_SIGNING_BACKEND", "demo")
+RESULT_SIGNING_DEMO_DIR = Path(env("RESULT_SIGNING_DEMO_DIR", str(VAR_DIR / "signing")))
+RESULT_SIGNING_PKCS12 = env("RESULT_SIGNING_PKCS12", "")  # path; {agency} = the agency's code
+RESULT_SIGNING_PKCS12_PASSWORD = env("RESULT_SIGNING_PKCS12_PASSWORD", "")
+RESULT_SIGNING_PKCS11_MODULE = env("RESULT_SIGNING_PKCS11_MODULE", "")
+RESULT_SIGNING_PKCS11_TOKEN = env("RESULT_SIGNING_PKCS11_TOKEN", "")
+RESULT_SIGNING_PKCS11_PIN = env("RESULT_SIGNING_PKCS11_PIN", "")
+RESULT_SIGNING_PKCS11_KEY_LABEL = env("RESULT_SIGNING_PKCS11_KEY_LABEL", "{agency}")
+RESULT_TRUST_ROOTS = env_list("RESULT_TRUST_ROOTS")  # PEM/DER files; empty: the demo CA
+RESULT_VERIFY_BASE_URL = env("RESULT_VERIFY_BASE_URL", "http://127.0.0.1:8000")
+# /verify/ is public: lookups and uploads per address and window, like the dossier lookup.
+VERIFY_MAX_ATTEMPTS = env_int("VERIFY_MAX_ATTEMPTS", 30)
+VERIFY_WINDOW_SECONDS = env_int("VERIFY_WINDOW_SECONDS", 600)
+VERIFY_UPLOAD_MAX_MB = env_int("VERIFY_UPLOAD_MAX_MB", 20)
+
 # Default working time of agencies without their own row (workflow.calendar, DOMAIN.md §4).
 WORKING_HOURS = env("WORKING_HOURS", "07:00-11:30,13:30-17:00")
 WORKING_WEEKDAYS = env("WORKING_WEEKDAYS", "12345")  # ISO digits, 1 = Monday

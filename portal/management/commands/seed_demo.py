@@ -22,6 +22,7 @@ from identity.machine import ensure_client
 from identity.models import Role, StaffRole
 from portal.demo.journeys import seed_journeys
 from portal.demo.payments import PAYMENT_JOURNEYS, seed_payments
+from portal.demo.results import seed_results
 from procedures.agencies import seed_city_agencies
 from procedures.models import Agency
 from workflow.seed import seed_workflows
@@ -164,6 +165,12 @@ class Command(BaseCommand):
             f"Fees and payments: fee rules from the catalogue; {paid} paying dossiers filed now, "
             f"{len(PAYMENT_JOURNEYS)} in all (one paid, one declined then paid, one asked for fees "
             f"during processing); reconciliation at {base}/backoffice/payments/reconciliation/"
+        )
+        signed = seed_results()
+        self.stdout.write(
+            f"Electronic results: {signed.signed} signed now, {signed.rated} rated; demo CA "
+            f"{signed.authority} ({signed.agencies} agency certificates, no legal value); "
+            f"check a result at {base}/verify/"
         )
 
     def _ensure_machine_client(self, base: str) -> None:
