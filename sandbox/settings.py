@@ -45,6 +45,8 @@ INSTALLED_APPS = [
     "oauth2_provider",
     "sandbox",
     "sandbox.vneid",
+    "sandbox.sms",
+    "sandbox.post",
 ]
 
 MIDDLEWARE = [
@@ -144,6 +146,18 @@ OAUTH2_PROVIDER = {
     "COMPLIANT_BCP_RFC9700_AUTHZ_RESPONSE_ISS": True,
     "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
 }
+
+# --- SMS gateway stand-in (sandbox/sms) ----------------------------------------------------
+SMS_API_KEY = _env("SANDBOX_SMS_API_KEY", "sandbox-sms-demo-key")
+# Seconds the gateway waits before answering (after storing the message): tests of a sender
+# that dies mid-send.
+SMS_DELAY_SECONDS = float(_env("SANDBOX_SMS_DELAY_SECONDS", "0"))
+
+# --- Postal service stand-in (sandbox/post) -----------------------------------------------
+POST_API_KEY = _env("SANDBOX_POST_API_KEY", "sandbox-post-demo-key")
+POST_CALLBACK_SECRET = _env("SANDBOX_POST_CALLBACK_SECRET", "sandbox-post-callback-secret")
+# Each shipment is reported delivered by itself after this many seconds (0: only by hand).
+POST_AUTO_DELIVER_SECONDS = float(_env("SANDBOX_POST_AUTO_DELIVER_SECONDS", "0"))
 
 LOGGING = {
     "version": 1,

@@ -8,4 +8,6 @@ urlpatterns = [
     path("", views.index, name="index"),
     path("healthz", views.healthz, name="healthz"),
     path("vneid/", include("sandbox.vneid.urls")),
+    path("sms/", include("sandbox.sms.urls")),
+    path("post/", include("sandbox.post.urls")),
 ]

@@ -1,0 +1,11 @@
+from django.urls import path
+
+from . import views
+
+app_name = "post"
+
+urlpatterns = [
+    path("", views.shipments, name="shipments"),
+    path("api/shipments", views.create, name="create"),
+    path("shipments/<str:tracking>/report", views.mark, name="mark"),
+]

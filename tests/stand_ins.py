@@ -1,0 +1,42 @@
+"""The sandbox's SMS gateway and postal service, served for a test module (``runserver`` in a
+subprocess with its own SQLite database), and what they received."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import requests
+
+from tests.sandbox_process import free_port, manage, sandbox_env, serving
+
+
+@dataclass
+class StandIns:
+    url: str
+    var: Path
+
+    @property
+    def sms_api(self) -> str:
+        return f"{self.url}/sms/api"
+
+    @property
+    def post_api(self) -> str:
+        return f"{self.url}/post/api"
+
+    def sms(self) -> list[dict]:
+        """Every SMS the gateway stand-in received, newest first."""
+        response = requests.get(f"{self.url}/sms/api/received", timeout=10)
+        response.raise_for_status()
+        return response.json()["messages"]
+
+
+def serve_stand_ins(tmp_path_factory, name: str, **env: str):
+    """Yield a migrated sandbox serving the stand-ins until the generator is closed."""
+    var = tmp_path_factory.mktemp(name)
+    url = f"http://127.0.0.1:{free_port()}"
+    environment = {**sandbox_env(var, url), **env}
+    done = manage(environment, "migrate", "--noinput", timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr
+    with serving(environment, var, url):
+        yield StandIns(url=url, var=var)
