@@ -24,6 +24,15 @@ class StandIns:
     def post_api(self) -> str:
         return f"{self.url}/post/api"
 
+    def reset(self) -> None:
+        """Empty both stand-ins: each test's dossier codes (rolled back) come again."""
+        for path, key in (("sms/api/reset", "sandbox-sms-demo-key"),
+                          ("post/api/reset", "sandbox-post-demo-key")):  # fmt: skip
+            answer = requests.post(
+                f"{self.url}/{path}", headers={"Authorization": f"Bearer {key}"}, timeout=10
+            )
+            answer.raise_for_status()
+
     def sms(self) -> list[dict]:
         """Every SMS the gateway stand-in received, newest first."""
         response = requests.get(f"{self.url}/sms/api/received", timeout=10)

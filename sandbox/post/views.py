@@ -62,6 +62,17 @@ def create(request: HttpRequest) -> HttpResponse:
     return JsonResponse({"tracking_number": shipment.tracking_number}, status=201)
 
 
+@csrf_exempt
+@require_POST
+def reset(request: HttpRequest) -> HttpResponse:
+    """Forget every shipment (tests start each case from an empty service)."""
+    given = request.headers.get("Authorization", "")
+    if not hmac.compare_digest(given, f"Bearer {settings.POST_API_KEY}"):
+        return JsonResponse({"error": "invalid api key"}, status=401)
+    deleted, _ = Shipment.objects.all().delete()
+    return JsonResponse({"deleted": deleted})
+
+
 @require_GET
 def shipments(request: HttpRequest) -> HttpResponse:
     return render(request, "post/shipments.html", {"shipments": Shipment.objects.all()[:500]})

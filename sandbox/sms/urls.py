@@ -8,4 +8,5 @@ urlpatterns = [
     path("", views.inbox, name="inbox"),
     path("api/messages", views.receive, name="receive"),
     path("api/received", views.messages_json, name="received"),
+    path("api/reset", views.reset, name="reset"),
 ]

@@ -62,6 +62,17 @@ def receive(request: HttpRequest) -> HttpResponse:
     )
 
 
+@csrf_exempt
+@require_POST
+def reset(request: HttpRequest) -> HttpResponse:
+    """Forget every message (tests start each case from an empty gateway)."""
+    given = request.headers.get("Authorization", "")
+    if not hmac.compare_digest(given, f"Bearer {settings.SMS_API_KEY}"):
+        return _refuse(401, "invalid api key")
+    deleted, _ = ReceivedSms.objects.all().delete()
+    return JsonResponse({"deleted": deleted})
+
+
 @require_GET
 def inbox(request: HttpRequest) -> HttpResponse:
     messages = ReceivedSms.objects.all()[:500]
