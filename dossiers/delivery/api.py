@@ -34,7 +34,7 @@ ReportSerializer = inline_serializer(
     {
         "event_id": serializers.CharField(help_text="Unique per report; a repeat is ignored."),
         "tracking_number": serializers.CharField(),
-        "status": serializers.ChoiceField(choices=["delivered", "returned"]),
+        "status": serializers.CharField(help_text='"delivered" or "returned".'),
         "at": serializers.DateTimeField(),
         "reason": serializers.CharField(required=False, help_text="Why it was returned."),
     },

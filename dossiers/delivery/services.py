@@ -9,11 +9,11 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 import outbox
 from identity.models import Role
+from portal import clock
 
 from ..errors import ActionForbidden, Conflict, DossierError
 from ..lifecycle import transitions
@@ -64,7 +64,7 @@ def choose(
         delivery.address = address if method == Delivery.Method.POST else ""
         delivery.phone = (phone or citizen.phone)[:20]
         delivery.recipient_name = citizen.full_name
-        delivery.chosen_at = timezone.now()
+        delivery.chosen_at = clock.now()
         delivery.save()
         if locked.status == Status.DECIDED and method == Delivery.Method.POST:
             _request_shipment(delivery)
@@ -99,7 +99,7 @@ def record_shipment(delivery_pk: int, tracking_number: str) -> Delivery:
         if delivery.tracking_number:
             return delivery
         delivery.tracking_number = tracking_number
-        delivery.shipped_at = timezone.now()
+        delivery.shipped_at = clock.now()
         if delivery.state == Delivery.State.SHIPPING:
             delivery.state = Delivery.State.IN_TRANSIT
         delivery.save()
@@ -186,7 +186,7 @@ def hand_over(
         if delivery is None:
             delivery = Delivery(dossier=locked, method=Delivery.Method.ONLINE)
         delivery.state = Delivery.State.DELIVERED
-        delivery.delivered_at = timezone.now()
+        delivery.delivered_at = clock.now()
         delivery.collector_id_number = given
         delivery.collector_name = collector_name.strip()[:255]
         delivery.handed_over_by = user.get_username()
