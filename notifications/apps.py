@@ -11,7 +11,7 @@ class NotificationsConfig(AppConfig):
         from dossiers import signals
         from dossiers.delivery import signals as delivery_signals
 
-        from . import events
+        from . import events, tasks  # noqa: F401 - the beat tasks, registered with Celery
         from .sms import checks  # noqa: F401 - registers the gateways and their system check
 
         # Written inside the transaction of the change: the notice commits with it, or not at all.
