@@ -133,12 +133,17 @@ def notify_official(dossier: Any, user: Any, event: str, ref: str, **extra: Any)
     )
 
 
+def _note(note: str | None) -> str:
+    """The reason as a clause of the notice's sentence (no final full stop of its own)."""
+    return (note or "").strip().rstrip(".") or "—"
+
+
 def on_dossier_recorded(sender: Any, dossier: Any, kind: str, action: str, **change: Any) -> None:
     """``dossiers.signals.recorded``: a transition that the applicant must hear of."""
     event = CITIZEN_NOTICES.get(action) if kind == "transition" else None
     if event is None:
         return
-    extra: dict[str, Any] = {"note": change.get("note") or "—"}
+    extra: dict[str, Any] = {"note": _note(change.get("note"))}
     if event in ("result", "delivered"):
         extra["how"] = _how(dossier, event)
     notify_applicant(dossier, event, f"r{dossier.revision}", **extra)
@@ -155,5 +160,5 @@ def on_delivery_changed(sender: Any, delivery: Any, event: str, **change: Any) -
         event,
         f"post:{delivery.tracking_number or delivery.pk}",
         tracking=delivery.tracking_number,
-        note=change.get("note") or "—",
+        note=_note(change.get("note")),
     )

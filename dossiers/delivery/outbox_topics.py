@@ -1,5 +1,6 @@
-"""The shipment of a result to the post, through the outbox (topic on the ``notify`` queue, with
-the citizens' e-mails and SMS: the outside systems that reach the applicant)."""
+"""The shipment of a result to the post, through the outbox. On the ``default`` queue, not
+``notify``: a slow postal service must not hold back the citizens' e-mails and SMS, and a burst
+of notices (hundreds of relay kicks after ``seed_demo``) must not hold back a shipment."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from .postal.registry import active_transport
 from .services import SHIPMENT, callback_url, record_shipment
 
 
-@topic(SHIPMENT, queue="notify", max_attempts=10, backoff_seconds=10, backoff_max_seconds=1800,
+@topic(SHIPMENT, queue="default", max_attempts=10, backoff_seconds=10, backoff_max_seconds=1800,
        lease_seconds=settings.NOTIFICATIONS_LEASE_SECONDS)  # fmt: skip
 def ship(message: Any) -> None:
     """Ask the post to carry the result; the outbox key is the idempotency key, so a shipment
