@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+import pytest
 import requests
 
 from tests.sandbox_process import free_port, manage, sandbox_env, serving
@@ -49,3 +50,18 @@ def serve_stand_ins(tmp_path_factory, name: str, **env: str):
     assert done.returncode == 0, done.stdout + done.stderr
     with serving(environment, var, url):
         yield StandIns(url=url, var=var)
+
+
+@pytest.fixture(scope="module")
+def stand_ins(tmp_path_factory):
+    """The stand-ins, served once for the test module that imports this fixture."""
+    yield from serve_stand_ins(tmp_path_factory, "stand-ins")
+
+
+@pytest.fixture
+def sandbox_gateways(stand_ins, settings):
+    """The portal's SMS gateway and postal service point at the stand-ins, emptied for the test."""
+    settings.SMS_GATEWAY_URL = stand_ins.sms_api
+    settings.POSTAL_API_URL = stand_ins.post_api
+    stand_ins.reset()
+    return stand_ins

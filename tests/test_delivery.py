@@ -29,7 +29,7 @@ from tests.factories import (
     OfficialFactory,
     sign_in,
 )
-from tests.stand_ins import serve_stand_ins
+from tests.stand_ins import sandbox_gateways, stand_ins  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.django_db
 
@@ -37,17 +37,9 @@ REPORTS = "/api/v1/delivery/postal/reports"
 ADDRESS = "45 Nguyễn Huệ, Phường Sài Gòn"
 
 
-@pytest.fixture(scope="module")
-def stand_ins(tmp_path_factory):
-    yield from serve_stand_ins(tmp_path_factory, "delivery-stand-ins")
-
-
 @pytest.fixture
-def post(stand_ins, settings):
-    settings.POSTAL_API_URL = stand_ins.post_api
-    settings.SMS_GATEWAY_URL = stand_ins.sms_api
-    stand_ins.reset()
-    return stand_ins
+def post(sandbox_gateways):  # noqa: F811 (the imported fixture)
+    return sandbox_gateways
 
 
 @pytest.fixture

@@ -26,7 +26,7 @@ from tests.factories import (
     DossierResultFactory,
     OfficialFactory,
 )
-from tests.stand_ins import serve_stand_ins
+from tests.stand_ins import sandbox_gateways, stand_ins  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.django_db
 
@@ -52,16 +52,9 @@ SUBJECTS = {
 }
 
 
-@pytest.fixture(scope="module")
-def stand_ins(tmp_path_factory):
-    yield from serve_stand_ins(tmp_path_factory, "notify-stand-ins")
-
-
 @pytest.fixture
-def gateway(stand_ins, settings):
-    settings.SMS_GATEWAY_URL = stand_ins.sms_api
-    stand_ins.reset()
-    return stand_ins
+def gateway(sandbox_gateways):  # noqa: F811 (the imported fixture)
+    return sandbox_gateways
 
 
 @pytest.fixture
@@ -80,8 +73,8 @@ def deliver_all() -> dict[str, dict[str, int]]:
     return {EMAIL: outbox.relay(EMAIL), SMS: outbox.relay(SMS)}
 
 
-def sms_for(stand_ins, code: str) -> list[dict]:
-    return [m for m in stand_ins.sms() if m["client_ref"].startswith(f"{code}:")]
+def sms_for(box, code: str) -> list[dict]:
+    return [m for m in box.sms() if m["client_ref"].startswith(f"{code}:")]
 
 
 def test_each_event_sends_one_email_and_one_sms_in_vietnamese(gateway, staff):
