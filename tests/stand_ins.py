@@ -16,6 +16,7 @@ from tests.sandbox_process import free_port, manage, sandbox_env, serving
 class StandIns:
     url: str
     var: Path
+    env: dict[str, str]
 
     @property
     def sms_api(self) -> str:
@@ -49,7 +50,7 @@ def serve_stand_ins(tmp_path_factory, name: str, **env: str):
     done = manage(environment, "migrate", "--noinput", timeout=120)
     assert done.returncode == 0, done.stdout + done.stderr
     with serving(environment, var, url):
-        yield StandIns(url=url, var=var)
+        yield StandIns(url=url, var=var, env=environment)
 
 
 @pytest.fixture(scope="module")

@@ -29,7 +29,9 @@ from tests.factories import (
     OfficialFactory,
     sign_in,
 )
+from tests.sandbox_process import manage
 from tests.stand_ins import sandbox_gateways, stand_ins  # noqa: F401 (fixtures)
+from tests.test_transition_concurrency import marriage_procedure  # noqa: F401 (fixture)
 
 pytestmark = pytest.mark.django_db
 
@@ -223,3 +225,27 @@ def test_the_applicant_chooses_the_post_with_an_address(staff, citizen, client):
     client.force_login(other.user)
     assert client.post(url, {"method": "desk"}).status_code == 404
     assert Delivery.objects.get(dossier=dossier).method == "post"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_postal_stand_in_reports_to_the_running_portal(
+    marriage_procedure,  # noqa: F811
+    post,
+    live_server,
+    settings,
+):
+    """The whole loop over HTTP: the portal asks the stand-in for a shipment with its callback
+    URL; the stand-in's ``post_report`` command signs and posts the report to the running
+    portal, which delivers the dossier."""
+    settings.PORTAL_URL = live_server.url
+    citizen = CitizenFactory(email="an@example.vn")
+    staff = {
+        role: OfficialFactory(username=f"live.{role}", role=role, agency=HOME_WARD)
+        for role in (Role.RECEPTION, Role.LEADER)
+    }
+    found = shipped(citizen, staff)
+    reported = manage(post.env, "post_report", found.tracking_number, "delivered", timeout=60)
+    assert reported.returncode == 0, reported.stdout + reported.stderr
+    assert 'answered 200 {"state":"delivered"}' in reported.stdout
+    found.dossier.refresh_from_db()
+    assert found.dossier.status == Status.RETURNED
