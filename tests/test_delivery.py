@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import re
 import time
 
 import pytest
@@ -249,3 +250,24 @@ def test_the_postal_stand_in_reports_to_the_running_portal(
     assert 'answered 200 {"state":"delivered"}' in reported.stdout
     found.dossier.refresh_from_db()
     assert found.dossier.status == Status.RETURNED
+
+
+def test_the_delivery_form_carries_the_pages_csrf_token(citizen):
+    """The form is kept with the page's panels; the token, rendered per request, joins it with
+    ``form="delivery-form"`` (a browser sends it with that form)."""
+    from django.test import Client
+
+    dossier = DossierFactory(submitted=True, applicant=citizen)
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(citizen.user)
+    url = f"/dossiers/{dossier.code}/"
+    browser.get(url)  # kept now; the next page comes from the kept panels
+    html = browser.get(url).content.decode()
+    assert 'id="delivery-form"' in html
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)" form="delivery-form"', html)
+    assert token is not None
+    posted = {"method": "desk"}
+    assert browser.post(f"{url}delivery/", posted).status_code == 403  # no token: refused
+    answer = browser.post(f"{url}delivery/", {**posted, "csrfmiddlewaretoken": token.group(1)})
+    assert answer.status_code == 302
+    assert Delivery.objects.get(dossier=dossier).method == "desk"

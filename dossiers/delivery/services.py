@@ -31,8 +31,9 @@ WITH_THE_POST = frozenset({Delivery.State.SHIPPING, Delivery.State.IN_TRANSIT})
 POSTAL_SERVICE = "postal service"
 
 
-def default_address(dossier: Dossier) -> str:
-    citizen = dossier.applicant
+def default_address(dossier: Dossier, citizen: Any = None) -> str:
+    """The applicant's street and ward, as a delivery address to offer."""
+    citizen = citizen or dossier.applicant
     ward = citizen.ward.name if citizen.ward_id else ""
     return ", ".join(part for part in (citizen.address, ward) if part)
 

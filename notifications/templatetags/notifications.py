@@ -1,7 +1,7 @@
 """``{% dossier_notifications dossier %}`` (the applicant's e-mails and SMS, on their dossier
 page) and ``{% official_notices dossier %}`` (reminders, overdue flags and apology proposals, on
-the back office's dossier page). Read at each request: a notice's "sent" comes after the page's
-kept parts were rendered."""
+the back office's dossier page). On the applicant's page they are part of the kept panels: a
+notice is a row pointing to the dossier, and its saving (written, then sent) renews them."""
 
 from __future__ import annotations
 

@@ -1,11 +1,14 @@
-"""``{% delivery_panel dossier %}``: the applicant's delivery choice and its progress (read at
-each request, outside the page's kept parts, since it holds a form)."""
+"""``{% delivery_panel dossier %}``: the applicant's delivery choice and its progress, rendered
+with the dossier page's kept parts (a delivery row points to the dossier, so its changes renew
+them). Its form holds no CSRF token: the page adds one per request, joined by ``form=``."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django import template
+
+from identity.models import Citizen
 
 from ...models import Status
 from .. import services
@@ -15,27 +18,29 @@ from ..views import ChoiceForm
 register = template.Library()
 
 
-@register.inclusion_tag("delivery/panel.html", takes_context=True)
-def delivery_panel(context: template.Context, dossier: Any) -> dict[str, Any]:
-    delivery = Delivery.objects.filter(dossier_id=dossier.pk).prefetch_related("reports").first()
+@register.inclusion_tag("delivery/panel.html")
+def delivery_panel(dossier: Any) -> dict[str, Any]:
+    delivery = Delivery.objects.filter(dossier_id=dossier.pk).first()
     method = delivery.method if delivery else Delivery.Method.ONLINE
     can_choose = dossier.status in services.CHOOSABLE and not (
         delivery and delivery.state in services.WITH_THE_POST
     )
-    form = ChoiceForm(
-        initial={
-            "method": method,
-            "address": (delivery.address if delivery else "") or services.default_address(dossier),
-            "phone": delivery.phone if delivery else dossier.applicant.phone,
-        }
-    )
+    form = None
+    if can_choose:
+        initial = {"method": method, "address": "", "phone": ""}
+        if delivery is not None:
+            initial.update(address=delivery.address, phone=delivery.phone)
+        if not initial["address"]:
+            citizen = Citizen.objects.select_related("ward").get(pk=dossier.applicant_id)
+            initial["address"] = services.default_address(dossier, citizen)
+            initial["phone"] = initial["phone"] or citizen.phone
+        form = ChoiceForm(initial=initial)
     return {
         "dossier": dossier,
         "delivery": delivery,
         "method_label": Delivery.Method(method).label,
-        "form": form if can_choose else None,
+        "form": form,
         "decided": dossier.status in (Status.DECIDED, Status.RETURNED),
-        "csrf_token": context.get("csrf_token"),
     }
 
 
