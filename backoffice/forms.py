@@ -79,6 +79,8 @@ class TransitionForm(forms.Form):
         self.transition = transition
         if transition.action == "approve":
             self.fields.update(ApproveResultFields().fields)
+        if transition.action == "return_result":
+            self.fields.update(HandOverFields().fields)
         wanted = {
             "note": True,
             "items": transition.items_required,
@@ -102,6 +104,9 @@ class TransitionForm(forms.Form):
             asked["items"] = [line.strip() for line in data["items"].splitlines() if line.strip()]
         if "new_due_at" in self.fields:
             asked["new_due_at"] = data["new_due_at"]
+        if "id_number" in self.fields:
+            asked["id_number"] = data.get("id_number", "")
+            asked["collector_name"] = data.get("collector_name", "")
         if data.get("result_file") or data.get("result_render"):
             from dossiers.results import ResultChoice
 
@@ -128,4 +133,20 @@ class ApproveResultFields(forms.Form):
     )
     result_title = forms.CharField(
         label=_("Title of the result (optional)"), required=False, max_length=255
+    )
+
+
+class HandOverFields(forms.Form):
+    """The hand-over at the desk (dossiers.delivery.services.hand_over): who collects the
+    result. The ID number must be the applicant's when the result was chosen at the desk or
+    came back from the post; the service refuses any other."""
+
+    id_number = forms.CharField(
+        label=_("ID number of the person collecting (CCCD)"),
+        max_length=20,
+        required=False,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
+    collector_name = forms.CharField(
+        label=_("Name of the person collecting"), max_length=255, required=False
     )

@@ -19,6 +19,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from dossiers import forms_render, services
+from dossiers.delivery import services as delivery
 from dossiers.errors import ActionForbidden, Conflict, DossierError
 from dossiers.lifecycle import inbox as inbox_service
 from dossiers.lifecycle import transitions
@@ -47,7 +48,10 @@ def dossier_page(request: HttpRequest, code: str) -> HttpResponse:
     if not form.is_valid():
         return _render(request, dossier, {action: form}, status=400)
     try:
-        changed = transitions.perform(dossier, request.user, action, **form.asked())
+        if action == "return_result":
+            changed = delivery.hand_over(dossier, request.user, **form.asked())
+        else:
+            changed = transitions.perform(dossier, request.user, action, **form.asked())
     except ActionForbidden:
         return access.forbidden_page(request, "role", dossier=dossier.code)
     except Dossier.DoesNotExist:

@@ -46,6 +46,8 @@ INSTALLED_APPS = [
     "sandbox",
     "sandbox.vneid",
     "sandbox.vnpay",
+    "sandbox.sms",
+    "sandbox.post",
 ]
 
 MIDDLEWARE = [
@@ -154,6 +156,18 @@ VNPAY_IPN_URL = _env("SANDBOX_VNPAY_IPN_URL", f"{PORTAL_URL}/api/v1/payments/vnp
 # The real gateway calls the IPN up to 10 times, 5 minutes apart, until it gets RspCode 00.
 VNPAY_IPN_ATTEMPTS = int(_env("SANDBOX_VNPAY_IPN_ATTEMPTS", "10"))
 VNPAY_IPN_INTERVAL_SECONDS = float(_env("SANDBOX_VNPAY_IPN_INTERVAL_SECONDS", "300"))
+
+# --- SMS gateway stand-in (sandbox/sms) ----------------------------------------------------
+SMS_API_KEY = _env("SANDBOX_SMS_API_KEY", "sandbox-sms-demo-key")
+# Seconds the gateway waits before answering (after storing the message): tests of a sender
+# that dies mid-send.
+SMS_DELAY_SECONDS = float(_env("SANDBOX_SMS_DELAY_SECONDS", "0"))
+
+# --- Postal service stand-in (sandbox/post) -----------------------------------------------
+POST_API_KEY = _env("SANDBOX_POST_API_KEY", "sandbox-post-demo-key")
+POST_CALLBACK_SECRET = _env("SANDBOX_POST_CALLBACK_SECRET", "sandbox-post-callback-secret")
+# Each shipment is reported delivered by itself after this many seconds (0: only by hand).
+POST_AUTO_DELIVER_SECONDS = float(_env("SANDBOX_POST_AUTO_DELIVER_SECONDS", "0"))
 
 LOGGING = {
     "version": 1,

@@ -50,8 +50,21 @@ SYSTEMS: tuple[OutsideSystem, ...] = (
         slug="postal",
         name="Bưu chính công ích (postal service)",
         description=(
-            "Collects paper documents from citizens and delivers results to their address, "
-            "reporting each shipment's progress back to the portal."
+            "Delivers results to the applicant's address: takes a shipment, answers a tracking "
+            "number and reports it delivered or returned to the portal (HMAC-signed callback), "
+            "by a button on its page or by itself after SANDBOX_POST_AUTO_DELIVER_SECONDS."
         ),
+        status="available",
+        links=(("Bưu gửi (shipments)", "post/"),),
+    ),
+    OutsideSystem(
+        slug="sms",
+        name="SMS brandname gateway",
+        description=(
+            "Tin nhắn thương hiệu — receives the portal's SMS (one per idempotency key, however "
+            "often it is asked) and lists them."
+        ),
+        status="available",
+        links=(("Tin nhắn đã nhận (SMS received)", "sms/"),),
     ),
 )

@@ -9,4 +9,6 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("vneid/", include("sandbox.vneid.urls")),
     path("vnpay/", include("sandbox.vnpay.urls")),
+    path("sms/", include("sandbox.sms.urls")),
+    path("post/", include("sandbox.post.urls")),
 ]

@@ -19,7 +19,8 @@ from tests.sandbox_process import free_port, manage, sandbox_env, serving
 
 ROOT = Path(__file__).resolve().parent.parent
 PORTAL_PACKAGES = ["portal", "procedures", "dossiers", "payments", "identity", "sync", "reports"]
-STAND_INS = ["VNeID", "Cổng Dịch vụ công quốc gia", "VNPay", "Bưu chính"]
+STAND_INS = ["VNeID", "Cổng Dịch vụ công quốc gia", "VNPay", "Bưu chính", "SMS brandname"]
+AVAILABLE = ["vneid", "vnpay", "postal", "sms"]
 
 
 def _imported_top_level_names(path: Path) -> set[str]:
@@ -98,7 +99,7 @@ def test_sandbox_healthz_answers_ok(sandbox_url):
     assert json.loads(body) == {"status": "ok", "service": "sandbox"}
 
 
-def test_sandbox_index_lists_vneid_and_vnpay_as_available_and_the_others_as_coming(sandbox_url):
+def test_sandbox_index_lists_the_available_stand_ins_and_the_others_as_coming(sandbox_url):
     status, content_type, body = _get(f"{sandbox_url}/")
 
     assert status == 200
@@ -106,10 +107,10 @@ def test_sandbox_index_lists_vneid_and_vnpay_as_available_and_the_others_as_comi
     assert "<h1>Sandbox</h1>" in body
     for name in STAND_INS:
         assert name in body, f"{name} is missing from the sandbox index"
-    assert body.count(">available<") == 2
-    assert body.count(">coming<") == len(STAND_INS) - 2
-    vnpay = body.split('id="vnpay"', 1)[1].split("</li>", 1)[0]
-    assert ">available<" in vnpay
+    assert body.count(">available<") == len(AVAILABLE)
+    assert body.count(">coming<") == len(STAND_INS) - len(AVAILABLE)
+    for slug in AVAILABLE:
+        assert ">available<" in body.split(f'id="{slug}"', 1)[1].split("</li>", 1)[0]
     vneid = body.split('id="vneid"', 1)[1].split("</li>", 1)[0]
     assert ">available<" in vneid
     discovery = f"{sandbox_url}/vneid/.well-known/openid-configuration"

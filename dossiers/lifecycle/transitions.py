@@ -430,3 +430,19 @@ def perform(dossier: Dossier, user: Any, action: str, **asked: Any) -> Dossier:
     if service is None:
         raise DossierError(_("Unknown action."), {"action": _("This action does not exist.")})
     return service(dossier, user, **asked)
+
+
+def outside_system(name: str, role: str) -> Callable[[Dossier], Actor]:
+    """An outside system acting in one role of the table (the postal service reporting that it
+    delivered the result); the timeline names it."""
+
+    def resolve(dossier: Dossier) -> Actor:
+        return Actor("system", name, frozenset({role}))
+
+    return resolve
+
+
+def deliver_by_system(dossier: Dossier, name: str, role: str, note: str = "") -> Dossier:
+    """``return_result`` (9 → 10) reported by an outside system (``dossiers.delivery``)."""
+    asked = Request(note=note[:NOTE_LIMIT])
+    return _perform(dossier, "return_result", outside_system(name, role), asked, _delivered)

@@ -22,6 +22,7 @@ from typing import Any
 from django.utils import timezone
 
 from dossiers import services
+from dossiers.delivery import services as delivery
 from dossiers.documents.store import attach_upload, reuse_document
 from dossiers.lifecycle import answer, transitions
 from dossiers.models import Dossier, StoredDocument
@@ -42,7 +43,7 @@ KEY_PREFIX = "demo-"
 GAPS = {
     "receive": 1, "refuse": 1, "complete": 1, "route": 0.5, "claim": 0.25, "forward": 3,
     "supplement": 2, "answer": 8, "fees": 2, "pay": 4, "stop": 2, "extend": 1, "approve": 2,
-    "deliver": 2, "withdraw": 2, "wait": 16,
+    "deliver": 2, "withdraw": 2, "wait": 16, "by_post": 0.25, "at_desk": 0.25, "hand_over": 2,
 }  # fmt: skip
 # Procedures (national codes) and the demo citizens (people.PEOPLE keys).
 KS, KH, KT = "1.001193", "1.000894", "1.000656"  # birth, marriage, death (commune)
@@ -116,6 +117,12 @@ JOURNEYS: tuple[Journey, ...] = (
     _j("tuan", DD, 200, *IN_PROCESS, "fees", "pay", *LEADER, "deliver"),
     _j("bich", LS, 100, *IN_PROCESS, *LEADER, "deliver"),
     _j("an", KH, 35, *IN_PROCESS, *LEADER, "deliver"),
+    # Delivery chosen by the applicant (dossiers.delivery): by post (the sandbox's postal service
+    # takes it once the worker runs, and reports it delivered after a while: status 10), at the
+    # desk (handed over checking the ID number; or waiting there).
+    _j("ha", LL, 65, "by_post", *IN_PROCESS, *LEADER),
+    _j("tuan", KS, 90, "at_desk", *IN_PROCESS, *LEADER, "hand_over"),
+    _j("trang", KH, 25, "at_desk", *IN_PROCESS, *LEADER),
 )  # fmt: skip
 
 
@@ -263,6 +270,13 @@ class Runner:
                 d = _approve(d, leader)
             elif step == "deliver":
                 d = transitions.return_result(d, desk, note="Đã trả kết quả trực tuyến.")
+            elif step in ("by_post", "at_desk"):
+                delivery.choose(d, citizen, "post" if step == "by_post" else "desk",
+                                address=delivery.default_address(d))  # fmt: skip
+            elif step == "hand_over":
+                d = delivery.hand_over(d, desk, id_number=citizen.id_number,
+                                       collector_name=citizen.full_name,
+                                       note="Đã trả kết quả tại bộ phận một cửa.")  # fmt: skip
             elif step == "withdraw":
                 d = transitions.withdraw(d, citizen, "Tôi không còn nhu cầu giải quyết hồ sơ này.")
             elif step != "wait":

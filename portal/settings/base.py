@@ -46,12 +46,14 @@ INSTALLED_APPS = [
     "outbox",
     "procedures",
     "dossiers",
+    "dossiers.delivery",
     "workflow",
     "payments",
     "identity",
     "backoffice",
     "sync",
     "reports",
+    "notifications",
 ]
 
 MIDDLEWARE = [
@@ -366,6 +368,49 @@ LOOKUP_WINDOW_SECONDS = env_int("LOOKUP_WINDOW_SECONDS", 600)
 # City code of HCMC in the national agency code list (QĐ 20/2020/QĐ-TTg).
 PORTAL_CITY_CODE = env("PORTAL_CITY_CODE", "H29")
 SANDBOX_URL = env("SANDBOX_URL", "http://127.0.0.1:8100")
+
+# Where citizens and officials reach the portal: the links in e-mails and SMS, and the URL the
+# postal service reports shipments to.
+PORTAL_URL = env("PORTAL_URL", "http://127.0.0.1:8000")
+
+# --- Notifications: e-mail and SMS (notifications/) -------------------------------------------
+# E-mail through Django's mail backend: files under var/mail/ in the demo; in production set
+# EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend and the EMAIL_HOST… settings.
+EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend")
+EMAIL_FILE_PATH = env("EMAIL_FILE_PATH", str(VAR_DIR / "mail"))
+EMAIL_HOST = env("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 587)
+EMAIL_HOST_USER = env("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
+DEFAULT_FROM_EMAIL = env(
+    "DEFAULT_FROM_EMAIL", "Cổng DVC TP.HCM <khongtraloi@dichvucong.hcm.gov.vn>"
+)
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+NOTIFICATIONS_SITE_NAME = env("NOTIFICATIONS_SITE_NAME", "Cổng DVC TP.HCM")
+# The domain part of each e-mail's Message-ID (made from the notice's key: one per notice).
+NOTIFICATIONS_MESSAGE_ID_DOMAIN = env("NOTIFICATIONS_MESSAGE_ID_DOMAIN", "dichvucong.hcm.gov.vn")
+# Attempts of an e-mail or SMS before it is a dead letter in /backoffice/outbox/, and how long a
+# worker holds one while sending (longer than any send; then another worker may take it).
+NOTIFICATIONS_MAX_ATTEMPTS = env_int("NOTIFICATIONS_MAX_ATTEMPTS", 8)
+NOTIFICATIONS_LEASE_SECONDS = env_int("NOTIFICATIONS_LEASE_SECONDS", 60)
+# The SMS gateway plugin (notifications/sms/contrib/<id>/) and its settings; the defaults point
+# at the sandbox's stand-in.
+SMS_GATEWAY = env("SMS_GATEWAY", "brandname")
+SMS_GATEWAY_URL = env("SMS_GATEWAY_URL", f"{SANDBOX_URL.rstrip('/')}/sms/api")
+SMS_GATEWAY_API_KEY = env("SMS_GATEWAY_API_KEY", "sandbox-sms-demo-key")
+SMS_BRANDNAME = env("SMS_BRANDNAME", "DVC-HCM")
+SMS_GATEWAY_TIMEOUT_SECONDS = env_int("SMS_GATEWAY_TIMEOUT_SECONDS", 10)
+
+# --- Delivery of results by post (dossiers/delivery/) -----------------------------------------
+POSTAL_TRANSPORT = env("POSTAL_TRANSPORT", "parcel_api")
+POSTAL_API_URL = env("POSTAL_API_URL", f"{SANDBOX_URL.rstrip('/')}/post/api")
+POSTAL_API_KEY = env("POSTAL_API_KEY", "sandbox-post-demo-key")
+# The secret the postal service signs its reports with (HMAC-SHA256), and how old one may be.
+POSTAL_CALLBACK_SECRET = env("POSTAL_CALLBACK_SECRET", "sandbox-post-callback-secret")
+POSTAL_CALLBACK_MAX_AGE_SECONDS = env_int("POSTAL_CALLBACK_MAX_AGE_SECONDS", 300)
+POSTAL_TIMEOUT_SECONDS = env_int("POSTAL_TIMEOUT_SECONDS", 10)
 
 LOG_LEVEL = env("LOG_LEVEL", "INFO")
 LOGGING = {

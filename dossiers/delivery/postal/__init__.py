@@ -1,0 +1,1 @@
+"""Postal transports (chuyển phát): the plugin shape of every outside system."""
