@@ -23,6 +23,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.cache import cache
 from django.db import connection, transaction
 from django.db.models import Count, Exists, F, Min, OuterRef, Q, QuerySet
 from django.utils import timezone
@@ -53,7 +54,8 @@ def put(topic_name: str, *, key: str, payload: dict[str, Any], ordering_key: str
 
 def kick(topic: Topic) -> None:
     """Enqueue the topic's relay after the commit, once per transaction."""
-    blocks = connection.atomic_blocks
+    # The outermost block is the transaction (a test case's wrapping blocks are not).
+    blocks = [b for b in connection.atomic_blocks if not getattr(b, "_from_testcase", False)]
     marker = blocks[0] if blocks else None
     kicked: set[str] = getattr(marker, "outbox_kicked", set()) if marker is not None else set()
     if topic.name in kicked:
@@ -61,15 +63,28 @@ def kick(topic: Topic) -> None:
     if marker is not None:
         kicked.add(topic.name)
         marker.outbox_kicked = kicked
-    transaction.on_commit(lambda: _enqueue(topic))
+    transaction.on_commit(lambda: enqueue_relay(topic))
 
 
-def _enqueue(topic: Topic) -> None:
+# A relay task of a topic waits in the queue: the next commits need not enqueue another, since
+# the waiting one drains everything due when it starts (it clears the mark first). The mark
+# expires on its own, so a lost task holds nothing back for long (and the sweep runs anyway).
+QUEUED_MARK_SECONDS = 60
+
+
+def queued_mark(topic_name: str) -> str:
+    return f"outbox:relay-queued:{topic_name}"
+
+
+def enqueue_relay(topic: Topic) -> None:
     from .tasks import relay_topic
 
+    if not cache.add(queued_mark(topic.name), 1, timeout=QUEUED_MARK_SECONDS):
+        return  # a relay of this topic is already waiting in its queue
     try:
         relay_topic.apply_async((topic.name,), queue=topic.queue)
     except Exception:  # noqa: BLE001 - the broker is down: the beat sweep delivers it later
+        cache.delete(queued_mark(topic.name))
         logger.warning("outbox: could not enqueue the relay of %s; the sweep will", topic.name)
 
 
@@ -191,7 +206,7 @@ def requeue(ids: Iterable[int]) -> int:
     )
     for name in topics:
         if name in registry.TOPICS:
-            transaction.on_commit(lambda name=name: _enqueue(registry.TOPICS[name]))
+            transaction.on_commit(lambda name=name: enqueue_relay(registry.TOPICS[name]))
     return count
 
 

@@ -6,6 +6,7 @@ import datetime
 
 from celery import shared_task
 from django.conf import settings
+from django.core.cache import cache
 from django.db import InterfaceError, OperationalError
 
 from . import registry, services
@@ -19,7 +20,9 @@ from . import registry, services
     max_retries=8,
 )
 def relay_topic(topic_name: str) -> dict[str, int]:
-    """Deliver what is due on ``topic_name`` (enqueued after a commit and by the sweep)."""
+    """Deliver what is due on ``topic_name`` (enqueued after a commit and by the sweep). The
+    queued mark is cleared first: a commit from now on enqueues another relay."""
+    cache.delete(services.queued_mark(topic_name))
     return services.relay(topic_name)
 
 
@@ -29,7 +32,7 @@ def sweep() -> list[str]:
     leases that ran out, kicks lost while the broker was down)."""
     due = services.due_topics()
     for topic in due:
-        relay_topic.apply_async((topic.name,), queue=topic.queue)
+        services.enqueue_relay(topic)
     return [topic.name for topic in due]
 
 

@@ -56,6 +56,15 @@ def recorder():
     registry.TOPICS.pop("test.ordered")
 
 
+@pytest.fixture(autouse=True)
+def no_queued_marks():
+    """No relay counts as waiting in a queue from an earlier test."""
+    from django.core.cache import cache
+
+    for name in ("test.plain", "test.ordered", "outbox.probe"):
+        cache.delete(services.queued_mark(name))
+
+
 def make_due(*keys: str) -> None:
     """Bring the next attempt of these messages to now (instead of waiting the back-off)."""
     Message.objects.filter(key__in=keys).update(next_attempt_at=timezone.now())
@@ -77,6 +86,25 @@ def test_the_same_key_twice_is_one_message(recorder):
     first = outbox.put("test.plain", key="dossier-1:v3", payload={"v": 3})
     again = outbox.put("test.plain", key="dossier-1:v3", payload={"v": 3})
     assert first.pk == again.pk and Message.objects.count() == 1
+
+
+def test_one_relay_waits_in_the_queue_however_many_commits_call_for_it(
+    recorder, monkeypatch, django_capture_on_commit_callbacks
+):
+    from outbox import tasks
+
+    sent = []
+    monkeypatch.setattr(tasks.relay_topic, "apply_async", lambda *a, **kw: sent.append(kw))
+    for n in range(5):
+        with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+            outbox.put("test.plain", key=f"burst-{n}", payload={})
+            outbox.put("test.plain", key=f"burst-{n}-again", payload={})
+    assert sent == [{"queue": "default"}]  # five commits, one relay waiting
+    monkeypatch.setattr(services, "relay", lambda name, limit=None: {})
+    tasks.relay_topic("test.plain")  # the waiting relay starts: the next commit sends another
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        outbox.put("test.plain", key="after-start", payload={})
+    assert len(sent) == 2
 
 
 def test_an_unknown_topic_is_refused():
