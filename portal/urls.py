@@ -27,6 +27,7 @@ urlpatterns = [
     path("api/v1/", include("identity.urls_api")),
     path("api/v1/", include("procedures.api_urls")),
     path("api/v1/", include("backoffice.urls_api")),
+    path("api/sync/v1/", include("sync.urls_api")),
     path("api/v1/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path(
         "api/v1/docs/",

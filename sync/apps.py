@@ -1,5 +1,16 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class SyncConfig(AppConfig):
+    """Đồng bộ Cổng DVC quốc gia: change records, the change feed, the push relay."""
+
     name = "sync"
+    verbose_name = _("National portal sync")
+
+    def ready(self) -> None:
+        from dossiers.signals import recorded
+
+        from . import receivers
+
+        recorded.connect(receivers.on_recorded, dispatch_uid="sync.change_records")
