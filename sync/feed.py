@@ -42,10 +42,10 @@ _POSITION = re.compile(r"^c1\.([0-9]{1,19})\.([0-9]{1,19})$")
 # others; with none, every transaction below the snapshot's xmax has ended).
 HORIZON_SQL = (
     "(SELECT coalesce("
-    " (SELECT min(x::text::bigint) FROM unnest(pg_snapshot_xip(s)) AS x"
+    " (SELECT min(x::text::bigint) FROM pg_snapshot_xip(s.snap) AS x"
     "  WHERE x IS DISTINCT FROM pg_current_xact_id_if_assigned()),"
-    " pg_snapshot_xmax(s)::text::bigint)"
-    " FROM pg_current_snapshot() AS s)"
+    " pg_snapshot_xmax(s.snap)::text::bigint)"
+    " FROM (SELECT pg_current_snapshot() AS snap) AS s)"
 )
 
 
@@ -75,7 +75,8 @@ def parse_cursor(cursor: str | None) -> Position:
     if len(cursor) > 80:
         raise BadCursor(cursor[:80])
     try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode("ascii")
+        padded = cursor + "=" * (-len(cursor) % 4)
+        raw = base64.b64decode(padded, altchars=b"-_", validate=True).decode("ascii")
     except (binascii.Error, UnicodeDecodeError, ValueError):
         raise BadCursor(cursor) from None
     match = _POSITION.match(raw)
