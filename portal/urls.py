@@ -23,6 +23,7 @@ urlpatterns = [
     path("", include("dossiers.urls_documents")),
     path("", include("dossiers.urls_tracking")),
     path("api/v1/", include("dossiers.urls_api")),
+    path("backoffice/sync/", include("sync.urls")),
     path("backoffice/", include("backoffice.urls")),
     path("api/v1/", include("identity.urls_api")),
     path("api/v1/", include("procedures.api_urls")),

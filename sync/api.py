@@ -15,11 +15,13 @@ from portal.api import ErrorSerializer
 
 from . import feed
 
+
 class ChangesQuerySerializer(serializers.Serializer):
     cursor = serializers.CharField(required=False, allow_blank=True, max_length=200)
     limit = serializers.IntegerField(
         required=False, min_value=1, max_value=feed.MAX_LIMIT, default=feed.DEFAULT_LIMIT
     )
+
 
 class ChangeSerializer(serializers.Serializer):
     """One change record (the envelope of NATPORTAL_PROTOCOL.md)."""
@@ -36,12 +38,14 @@ class ChangeSerializer(serializers.Serializer):
         "CapNhatTienDoHoSoMC (docs/schemas/cap-nhat-tien-do-ho-so-mc.json)."
     )
 
+
 class ChangesPageSerializer(serializers.Serializer):
     changes = ChangeSerializer(many=True)
     next_cursor = serializers.CharField(
         help_text="Send it back as `cursor` next time, even when `changes` is empty."
     )
     has_more = serializers.BooleanField(help_text="More changes are ready: ask again at once.")
+
 
 @extend_schema(
     summary="Read the change feed",
@@ -57,14 +61,17 @@ class ChangesPageSerializer(serializers.Serializer):
             "cursor", str, description="The `next_cursor` of the previous page; empty: start."
         ),
         OpenApiParameter(
-            "limit", int, description=f"Changes per page, 1 to {feed.MAX_LIMIT} (default "
-            f"{feed.DEFAULT_LIMIT})."
+            "limit",
+            int,
+            description=f"Changes per page, 1 to {feed.MAX_LIMIT} (default {feed.DEFAULT_LIMIT}).",
         ),
     ],
     responses={
         200: ChangesPageSerializer,
         400: OpenApiResponse(ErrorSerializer, description="Malformed `cursor` or `limit`."),
-        401: OpenApiResponse(ErrorSerializer, description="No token, or an invalid or expired one."),
+        401: OpenApiResponse(
+            ErrorSerializer, description="No token, or an invalid or expired one."
+        ),
         403: OpenApiResponse(ErrorSerializer, description="The token lacks the `sync:read` scope."),
     },
     tags=["sync"],

@@ -11,6 +11,7 @@ class SyncConfig(AppConfig):
     def ready(self) -> None:
         from dossiers.signals import recorded
 
-        from . import receivers
+        from . import checks, receivers  # noqa: F401 (checks registers itself)
+        from .transports import contrib  # noqa: F401 (registers the built-in transports)
 
         recorded.connect(receivers.on_recorded, dispatch_uid="sync.change_records")

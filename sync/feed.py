@@ -48,6 +48,8 @@ HORIZON_SQL = (
     " FROM (SELECT pg_current_snapshot() AS snap) AS s)"
 )
 
+BELOW_HORIZON_SQL = f'"sync_changerecord"."txid" < {HORIZON_SQL}'
+
 
 class BadCursor(ValueError):
     """The cursor is not one this feed handed out."""
@@ -109,7 +111,7 @@ def read(after: Position, limit: int = DEFAULT_LIMIT) -> Page:
     rows = _after(after)
     if connection.vendor == "postgresql":
         rows = rows.filter(
-            RawSQL(f'"sync_changerecord"."txid" < {HORIZON_SQL}', (), output_field=BooleanField())
+            RawSQL(BELOW_HORIZON_SQL, (), output_field=BooleanField())  # noqa: S611 (constant)
         )
     found = list(
         rows.order_by("txid", "id")
@@ -144,7 +146,10 @@ def remember(client: MachineClient, page: Page) -> None:
         )
 
 
-def behind(position: FeedPosition, cap: int = 10_000) -> int:
+BEHIND_CAP = 10_000
+
+
+def behind(position: FeedPosition, cap: int = BEHIND_CAP) -> int:
     """How many changes (up to ``cap``) the client has not read yet."""
     rows = _after(Position(position.txid, position.last_id))
     return rows.values("id")[:cap].count()

@@ -43,6 +43,8 @@ class ChangeRecord(models.Model):
         indexes = [
             # The feed's order and its position test read this index only.
             models.Index(fields=["txid", "id"], name="change_feed_order"),
+            # Reconciliation reads dossiers by code ranges.
+            models.Index(fields=["dossier_code", "version"], name="change_by_code"),
         ]
 
     def __str__(self) -> str:

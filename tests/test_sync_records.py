@@ -119,7 +119,9 @@ def test_progress_entries_name_the_official_and_the_step(staff):
     assert hand_off["NgayBatDau"] == payloads.national_time(step.handed_over_at)
     assert hand_off["NgayKetThucTheoQuyDinh"] == payloads.national_time(step.deadline)
     assert hand_off["PhongBanXuLy"] == step.handed_to.name
-    extended = next(r for r in records if r.cause == "apologise_and_extend" and r.kind == "progress")
+    extended = next(
+        r for r in records if r.cause == "apologise_and_extend" and r.kind == "progress"
+    )
     assert extended.payload["NguoiXuLy"] in {"Minh Trần Văn", "Trần Văn Minh"}
     assert extended.payload["NoiDungXuLy"].endswith("Chờ xác minh")
     assert extended.payload["ChucDanh"]
