@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import base64
 import json
+import shlex
 import subprocess
-import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -281,14 +281,28 @@ def test_the_poller_pauses_while_the_stand_in_is_down(sandbox, fake_portal, poll
     assert sandbox.envelope_rows(code) == [(1, "dossier", "pull")]
 
 
+def _procfile_command(process: str) -> str:
+    for line in (ROOT / "Procfile").read_text().splitlines():
+        name, _, command = line.partition(":")
+        if name.strip() == process:
+            return command.strip()
+    raise AssertionError(f"no {process} in the Procfile")
+
+
 def _start_loop(sandbox, fake_portal, seconds: str) -> subprocess.Popen:
+    """The poller exactly as the Procfile's ``natportal_poll`` line starts it in the demo."""
+    words = shlex.split(_procfile_command("natportal_poll"))
+    assignments = dict(word.split("=", 1) for word in words if "=" in word.split("/")[0])
+    argv = words[len(assignments) :]
+    assert assignments == {"DJANGO_SETTINGS_MODULE": "sandbox.settings"}
     env = {
         **sandbox.env,
+        **assignments,
         "SANDBOX_NATIONAL_PORTAL_FEED_URL": fake_portal.url,
         "SANDBOX_NATIONAL_PORTAL_POLL_SECONDS": seconds,
     }
     return subprocess.Popen(
-        [sys.executable, str(ROOT / "manage.py"), "national_portal_poll"],
+        argv,
         env=env,
         cwd=ROOT,
         stdout=subprocess.PIPE,
