@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 import sqlite3
 import subprocess
@@ -286,6 +287,14 @@ def _bad_envelopes():
         "bad dossier code": {**good, "dossier_code": "không phải mã"},
         "date without offset": {**good, "recorded_at": "2026-12-06T10:15:00"},
         "date not a date": {**good, "recorded_at": "hôm qua"},
+        "date with month 13": {**good, "recorded_at": "2026-13-06T10:15:00+07:00"},
+        "version past the column": {**good, "version": 2**31},
+        "NaN in the payload": json.dumps({**good, "payload": {**good["payload"], "Gia": math.nan}}),
+        "NUL in the payload": {**good, "payload": {**good["payload"], "TenTTHC": "a\x00b"}},
+        "nested too deep": "[" * 100_000 + "]" * 100_000,
+        "larger than the upload limit": json.dumps(
+            {**good, "payload": {**good["payload"], "TrichYeuHoSo": "x" * 3_000_000}}
+        ),
         "payload a list": {**good, "payload": [1]},
         "payload empty": {**good, "payload": {}},
         "MaHoSo of another dossier": {

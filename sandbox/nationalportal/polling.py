@@ -15,6 +15,7 @@ from typing import Any
 
 import requests
 from django.conf import settings
+from django.db import close_old_connections
 from django.db.models import F
 from django.utils import timezone
 
@@ -197,10 +198,15 @@ def run_forever(client: FeedClient, interval: float, stop=None) -> None:
     (the portal may simply not be up yet)."""
     stop = stop or (lambda: False)
     while not stop():
+        close_old_connections()
         try:
             result = poll_cycle(client)
         except PollError as error:
             log.warning("national portal poll failed: %s", error)
+        except Exception:
+            # Whatever it was (a database restart, a page it cannot read), the next cycle tries
+            # again: honcho would stop the whole demo if this process died.
+            log.exception("national portal poll crashed; trying again in %s s", interval)
         else:
             if result.paused:
                 log.info("national portal is down (fault switch): poller paused")

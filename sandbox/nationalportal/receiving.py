@@ -9,6 +9,7 @@ constraint on (dossier code, version) stays the last word.
 from __future__ import annotations
 
 import logging
+import math
 import re
 from dataclasses import dataclass
 from datetime import datetime
@@ -25,6 +26,7 @@ log = logging.getLogger(__name__)
 # {agency code, dotted, up to 35 chars}-{YYMMDD}-{sequence, at least 4 digits} (DOMAIN.md §2).
 DOSSIER_CODE = re.compile(r"[A-Za-z0-9]+(?:\.[A-Za-z0-9]+)*-\d{6}-\d{4,}")
 MAX_CODE_LENGTH = 64
+MAX_VERSION = 2**31 - 1  # the column's range on every database
 FIELDS = {"dossier_code", "version", "kind", "recorded_at", "payload"}
 
 
@@ -64,17 +66,21 @@ def parse(data: Any) -> Envelope:
             "(dossier_code is not a dossier code)"
         )
     version = data["version"]
-    if isinstance(version, bool) or not isinstance(version, int) or version < 1:
+    if isinstance(version, bool) or not isinstance(version, int) or not 1 <= version <= MAX_VERSION:
         raise InvalidEnvelope(
-            "version phải là số nguyên từ 1 trở lên (version must be an integer ≥ 1)"
+            f"version phải là số nguyên từ 1 đến {MAX_VERSION} "
+            f"(version must be an integer from 1 to {MAX_VERSION})"
         )
     if data["kind"] not in Kind.values:
         raise InvalidEnvelope(
             'kind phải là "dossier" hoặc "progress" (kind must be "dossier" or "progress")'
         )
-    recorded_at = (
-        parse_datetime(data["recorded_at"]) if isinstance(data["recorded_at"], str) else None
-    )
+    try:
+        recorded_at = (
+            parse_datetime(data["recorded_at"]) if isinstance(data["recorded_at"], str) else None
+        )
+    except ValueError:  # well formed but impossible, e.g. month 13
+        recorded_at = None
     if recorded_at is None or recorded_at.utcoffset() is None:
         raise InvalidEnvelope(
             "recorded_at phải là thời điểm ISO 8601 có múi giờ "
@@ -85,11 +91,30 @@ def parse(data: Any) -> Envelope:
         raise InvalidEnvelope(
             "payload phải là một đối tượng JSON có nội dung (payload must be a non-empty object)"
         )
+    if not _storable(payload):
+        raise InvalidEnvelope(
+            "payload chứa ký tự NUL hoặc số không hữu hạn (NaN, Infinity) "
+            "(payload holds a NUL character or a non-finite number)"
+        )
     try:
         national.check(data["kind"], code, payload)
     except national.PayloadError as error:
         raise InvalidEnvelope(str(error)) from error
     return Envelope(code, version, data["kind"], recorded_at, payload)
+
+
+def _storable(value: Any) -> bool:
+    """Whether every database can store the value as JSON (PostgreSQL's jsonb refuses NUL in
+    text and NaN/Infinity, which Python's json module lets through)."""
+    if isinstance(value, str):
+        return "\x00" not in value
+    if isinstance(value, float):
+        return math.isfinite(value)
+    if isinstance(value, dict):
+        return all(_storable(key) and _storable(item) for key, item in value.items())
+    if isinstance(value, list):
+        return all(_storable(item) for item in value)
+    return True
 
 
 def receive(envelope: Envelope, source: str) -> Receipt:

@@ -12,6 +12,7 @@ import logging
 import time
 
 from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -53,7 +54,11 @@ def _rejected(message: str, status: int = 400) -> JsonResponse:
 def _json_body(request: HttpRequest):
     try:
         return json.loads(request.body)
-    except (UnicodeDecodeError, ValueError):
+    except RequestDataTooBig:
+        raise receiving.InvalidEnvelope(
+            "Bản tin quá lớn (the envelope is larger than DATA_UPLOAD_MAX_MEMORY_SIZE)"
+        ) from None
+    except (UnicodeDecodeError, ValueError, RecursionError):
         raise receiving.InvalidEnvelope(
             "Nội dung không phải JSON hợp lệ (the body is not valid JSON)"
         ) from None
