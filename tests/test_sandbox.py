@@ -86,6 +86,7 @@ def sandbox_url(tmp_path_factory):
     assert migrated.returncode == 0, migrated.stdout + migrated.stderr
     assert "sessions" in migrated.stdout
     assert "vneid" in migrated.stdout and "oauth2_provider" in migrated.stdout
+    assert "nationalportal" in migrated.stdout
     with serving(env, var, url):
         yield url
 
@@ -98,7 +99,7 @@ def test_sandbox_healthz_answers_ok(sandbox_url):
     assert json.loads(body) == {"status": "ok", "service": "sandbox"}
 
 
-def test_sandbox_index_lists_vneid_as_available_and_the_others_as_coming(sandbox_url):
+def test_sandbox_index_lists_the_available_stand_ins_and_the_others_as_coming(sandbox_url):
     status, content_type, body = _get(f"{sandbox_url}/")
 
     assert status == 200
@@ -106,12 +107,23 @@ def test_sandbox_index_lists_vneid_as_available_and_the_others_as_coming(sandbox
     assert "<h1>Sandbox</h1>" in body
     for name in STAND_INS:
         assert name in body, f"{name} is missing from the sandbox index"
-    assert body.count(">available<") == 1
-    assert body.count(">coming<") == len(STAND_INS) - 1
+    assert body.count(">available<") == 2
+    assert body.count(">coming<") == len(STAND_INS) - 2
     vneid = body.split('id="vneid"', 1)[1].split("</li>", 1)[0]
     assert ">available<" in vneid
     discovery = f"{sandbox_url}/vneid/.well-known/openid-configuration"
     assert f'href="{discovery}"' in vneid
+    national = body.split('id="national-portal"', 1)[1].split("</li>", 1)[0]
+    assert ">available<" in national
+    assert f'href="{sandbox_url}/national-portal/tra-cuu/"' in national
+
+
+def test_the_national_portal_lookup_linked_from_the_index_answers(sandbox_url):
+    status, content_type, body = _get(f"{sandbox_url}/national-portal/tra-cuu/")
+
+    assert status == 200
+    assert content_type == "text/html"
+    assert "Tra cứu hồ sơ" in body
 
 
 def test_the_discovery_url_on_the_index_answers(sandbox_url):
