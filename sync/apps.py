@@ -10,8 +10,10 @@ class SyncConfig(AppConfig):
 
     def ready(self) -> None:
         from dossiers.signals import recorded
+        from portal.health import add_details
 
-        from . import checks, receivers  # noqa: F401 (checks registers itself)
+        from . import checks, ops, receivers  # noqa: F401 (checks registers itself)
         from .transports import contrib  # noqa: F401 (registers the built-in transports)
 
         recorded.connect(receivers.on_recorded, dispatch_uid="sync.change_records")
+        add_details("sync", ops.readiness)

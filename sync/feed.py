@@ -4,7 +4,7 @@ pages from an opaque cursor, never skipping a change that commits late.
 **Order and horizon.** Records are ordered by ``(txid, id)``: the PostgreSQL transaction that wrote
 them, then the row id. A page only holds records whose transaction is older than every
 transaction still running (the *horizon*: the lowest transaction id in the reader's snapshot that
-is still in progress, other than the reader's own). Every transaction below the horizon has ended,
+is still in progress, other than the reader's own and those known to run in another database). Every transaction below the horizon has ended,
 so no record can appear later below a position already served: a transaction that started first
 and commits last holds the horizon back until it commits, and its records then come after the
 cursor. Read-only transactions take no transaction id and hold nothing back. ``docs/sync.md``
@@ -38,16 +38,21 @@ DEFAULT_LIMIT = 100
 MAX_LIMIT = 1000
 _POSITION = re.compile(r"^c1\.([0-9]{1,19})\.([0-9]{1,19})$")
 
-# The lowest transaction still running other than the reader's own (pg_snapshot_xip lists the
-# others; with none, every transaction below the snapshot's xmax has ended).
+# The lowest transaction still running other than the reader's own (pg_snapshot_xip lists them;
+# with none, every transaction below the snapshot's xmax has ended). Transaction ids are shared by
+# every database of the PostgreSQL cluster, so a transaction that pg_stat_activity shows in
+# another database is left out: it cannot write here. What is not known for sure (another role's
+# session, a prepared transaction, a subtransaction) stays in: it can only delay, never skip.
 HORIZON_SQL = (
     "(SELECT coalesce("
     " (SELECT min(x::text::bigint) FROM pg_snapshot_xip(s.snap) AS x"
-    "  WHERE x IS DISTINCT FROM pg_current_xact_id_if_assigned()),"
+    "  WHERE x IS DISTINCT FROM pg_current_xact_id_if_assigned()"
+    "  AND mod(x::text::bigint, 4294967296) NOT IN ("
+    "   SELECT a.backend_xid::text::bigint FROM pg_stat_activity AS a"
+    "   WHERE a.backend_xid IS NOT NULL AND a.datname IS DISTINCT FROM current_database())),"
     " pg_snapshot_xmax(s.snap)::text::bigint)"
     " FROM (SELECT pg_current_snapshot() AS snap) AS s)"
 )
-
 BELOW_HORIZON_SQL = f'"sync_changerecord"."txid" < {HORIZON_SQL}'
 
 

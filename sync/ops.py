@@ -7,8 +7,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import outbox
+
 from . import feed
 from .models import FeedPosition
+from .push import TOPIC
 
 
 @dataclass(frozen=True)
@@ -43,17 +46,16 @@ def status() -> SyncStatus:
         for row in FeedPosition.objects.select_related("client").order_by("client__client_id")
     ]
     return SyncStatus(
-        lag_seconds=round(float(stats.get("oldest_pending_seconds") or 0), 1),
-        pending=int(stats.get("pending") or 0),
-        dead=int(stats.get("dead") or 0),
+        lag_seconds=round(stats.lag_seconds, 1) if stats else 0.0,
+        pending=stats.pending if stats else 0,
+        dead=stats.dead if stats else 0,
         positions=positions,
     )
 
 
-def _push_stats() -> dict[str, Any]:
-    import outbox  # noqa: PLC0415 - TODO(sync9): top-level once the outbox app is on main
-
-    return dict(outbox.stats().get("sync.push") or {})
+def _push_stats() -> Any:
+    """The outbox's figures of the push topic (None before any message was written)."""
+    return next((row for row in outbox.stats() if row.topic == TOPIC), None)
 
 
 def readiness() -> dict[str, Any]:
