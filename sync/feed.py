@@ -1,14 +1,14 @@
 """The change feed (``GET /api/sync/v1/changes``): change records in one total order, read in
 pages from an opaque cursor, never skipping a change that commits late.
 
-**Order and horizon.** Records are ordered by ``(txid, id)``: the PostgreSQL transaction that wrote
-them, then the row id. A page only holds records whose transaction is older than every
-transaction still running (the *horizon*: the lowest transaction id in the reader's snapshot that
-is still in progress, other than the reader's own and those known to run in another database). Every transaction below the horizon has ended,
-so no record can appear later below a position already served: a transaction that started first
-and commits last holds the horizon back until it commits, and its records then come after the
-cursor. Read-only transactions take no transaction id and hold nothing back. ``docs/sync.md``
-explains the choice.
+**Order and horizon.** Records are ordered by ``(txid, id)``: the PostgreSQL transaction that
+wrote them, then the row id. A page only holds records whose transaction is older than every
+transaction still running (the *horizon*: the lowest transaction id in the reader's snapshot
+that is still in progress, other than the reader's own and those known to run in another
+database). Every transaction below the horizon has ended, so no record can appear later below a
+position already served: a transaction that started first and commits last holds the horizon
+back until it commits, and its records then come after the cursor. Read-only transactions take
+no transaction id and hold nothing back. ``docs/sync.md`` explains the choice.
 
 On SQLite (the demo) writes are serialised by the database lock, so ids are given in commit order:
 ``txid`` is 0 and there is no horizon.
