@@ -7,6 +7,7 @@ envelope is malformed: no retry); anything else, a timeout or a refused connecti
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 import requests
@@ -16,6 +17,17 @@ from ...base import Delivery, MirrorEntry, MirrorPage, Rejected, SyncTransport, 
 from ...registry import registry
 
 DEMO_TOKEN = "hcmc-national-portal-push-demo"  # noqa: S105 - the demo's, refused in production
+
+# One HTTP session per thread: pushes reuse their keep-alive connection instead of opening one
+# each (requests' sessions are not meant to be shared between threads).
+_local = threading.local()
+
+
+def _session() -> requests.Session:
+    session = getattr(_local, "session", None)
+    if session is None:
+        session = _local.session = requests.Session()
+    return session
 
 
 @registry.register("national_portal")
@@ -39,7 +51,7 @@ class NationalPortalTransport(SyncTransport):
 
     def push(self, envelope: dict[str, Any]) -> Delivery:
         try:
-            response = requests.post(
+            response = _session().post(
                 f"{self.base_url}/api/receive",
                 json=envelope,
                 headers=self._headers(),
@@ -58,7 +70,7 @@ class NationalPortalTransport(SyncTransport):
 
     def mirror(self, after: str = "", limit: int = 1000) -> MirrorPage:
         try:
-            response = requests.get(
+            response = _session().get(
                 f"{self.base_url}/api/mirror",
                 params={"after": after, "limit": limit},
                 headers=self._headers(),
