@@ -15,7 +15,9 @@ DEPLOY_CHECK_ENV := DJANGO_SETTINGS_MODULE=portal.settings.production \
 	ALLOWED_HOSTS=dichvucong.hochiminhcity.gov.vn \
 	DATABASE_URL=postgres://portal@127.0.0.1:5432/portal REDIS_URL=redis://127.0.0.1:6379/0 \
 	MACHINE_TOKEN_SECRET=deploy-check-machine-$(shell printf '%056d' 0 | tr 0 y) \
-	VNEID_CLIENT_SECRET=deploy-check-vneid-secret
+	VNEID_CLIENT_SECRET=deploy-check-vneid-secret \
+	NATIONAL_PORTAL_PUSH_TOKEN=deploy-check-push-token \
+	NATIONAL_PORTAL_CLIENT_SECRET=deploy-check-national-secret
 
 .PHONY: venv demo test lint gates pytest schema messages run clean
 

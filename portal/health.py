@@ -1,4 +1,13 @@
-"""Liveness and readiness endpoints for operators and load balancers."""
+"""Liveness and readiness endpoints for operators and load balancers.
+
+Apps add figures to the readiness answer with :func:`add_details` (e.g. ``sync`` its lag and
+feed positions): they are reported under ``details`` and never make the portal "not ready".
+This module names no app.
+"""
+
+import logging
+from collections.abc import Callable
+from typing import Any
 
 from django.db import connection
 from django.http import JsonResponse
@@ -6,6 +15,26 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from portal.celery import app as celery_app
+
+logger = logging.getLogger("portal.health")
+
+_DETAILS: dict[str, Callable[[], dict[str, Any]]] = {}
+
+
+def add_details(name: str, provider: Callable[[], dict[str, Any]]) -> None:
+    """Report ``provider()`` under ``details[name]`` in ``/readyz`` (an app's ``ready()``)."""
+    _DETAILS[name] = provider
+
+
+def _details() -> dict[str, Any]:
+    found: dict[str, Any] = {}
+    for name, provider in _DETAILS.items():
+        try:
+            found[name] = provider()
+        except Exception as exc:  # a figure that cannot be read is reported, not fatal
+            logger.warning("readyz: %s details failed: %s", name, exc)
+            found[name] = {"error": f"{type(exc).__name__}: {exc}"[:200]}
+    return found
 
 
 @never_cache
@@ -46,4 +75,6 @@ def readyz(request):
     }
     if down:
         body["down"] = down
+    elif _DETAILS:
+        body["details"] = _details()
     return JsonResponse(body, status=503 if down else 200)

@@ -28,11 +28,13 @@ urlpatterns = [
     path("api/v1/", include("dossiers.urls_api")),
     path("api/v1/", include("dossiers.delivery.urls_api")),
     path("backoffice/payments/", include("payments.urls_backoffice")),
+    path("backoffice/sync/", include("sync.urls")),
     path("backoffice/", include("backoffice.urls")),
     path("api/v1/", include("identity.urls_api")),
     path("api/v1/", include("procedures.api_urls")),
     path("api/v1/", include("backoffice.urls_api")),
     path("api/v1/", include("payments.urls_api")),
+    path("api/sync/v1/", include("sync.urls_api")),
     path("api/v1/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path(
         "api/v1/docs/",

@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "sandbox.vnpay",
     "sandbox.sms",
     "sandbox.post",
+    "sandbox.nationalportal",
 ]
 
 MIDDLEWARE = [
@@ -81,6 +82,12 @@ DATABASES = {
         _env("SANDBOX_DATABASE_URL", f"sqlite:///{VAR_DIR / 'sandbox.sqlite3'}")
     )
 }
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    # The poller (its own process) and the web process write at the same time: take the write
+    # lock when a transaction begins and wait for it, instead of failing with "database is locked".
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {"transaction_mode": "IMMEDIATE", "timeout": 20}
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 LANGUAGE_CODE = "vi"
@@ -168,6 +175,21 @@ POST_API_KEY = _env("SANDBOX_POST_API_KEY", "sandbox-post-demo-key")
 POST_CALLBACK_SECRET = _env("SANDBOX_POST_CALLBACK_SECRET", "sandbox-post-callback-secret")
 # Each shipment is reported delivered by itself after this many seconds (0: only by hand).
 POST_AUTO_DELIVER_SECONDS = float(_env("SANDBOX_POST_AUTO_DELIVER_SECONDS", "0"))
+
+# --- National Public Service Portal stand-in ------------------------------------------------
+# It polls the portal's change feed (where the portal answers, seen from the sandbox: in Compose
+# the service name, not the browsers' origin) and receives pushes at $SANDBOX_URL/national-portal.
+NATIONAL_PORTAL_FEED_URL = _env("SANDBOX_NATIONAL_PORTAL_FEED_URL", PORTAL_URL).rstrip("/")
+NATIONAL_PORTAL_CLIENT_ID = _env("SANDBOX_NATIONAL_PORTAL_CLIENT_ID", "cong-dvc-quoc-gia")
+NATIONAL_PORTAL_CLIENT_SECRET = _env(
+    "SANDBOX_NATIONAL_PORTAL_CLIENT_SECRET", "hcmc-national-portal-demo-secret"
+)
+NATIONAL_PORTAL_PUSH_TOKEN = _env(
+    "SANDBOX_NATIONAL_PORTAL_PUSH_TOKEN", "hcmc-national-portal-push-demo"
+)
+NATIONAL_PORTAL_POLL_SECONDS = float(_env("SANDBOX_NATIONAL_PORTAL_POLL_SECONDS", "5"))
+NATIONAL_PORTAL_POLL_LIMIT = int(_env("SANDBOX_NATIONAL_PORTAL_POLL_LIMIT", "1000"))
+NATIONAL_PORTAL_HTTP_TIMEOUT = float(_env("SANDBOX_NATIONAL_PORTAL_HTTP_TIMEOUT", "10"))
 
 LOGGING = {
     "version": 1,

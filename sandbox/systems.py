@@ -32,7 +32,13 @@ SYSTEMS: tuple[OutsideSystem, ...] = (
         name="Cổng Dịch vụ công quốc gia",
         description=(
             "The National Public Service Portal: polls the portal's change feed with a scoped "
-            "token and mirrors each dossier's status, as the real portal does."
+            "token, accepts the portal's pushes (each dossier code + version once) and mirrors "
+            "each dossier's status and progress, as the real portal does; can be told to fail."
+        ),
+        status="available",
+        links=(
+            ("Tra cứu hồ sơ (dossier lookup)", "national-portal/tra-cuu/"),
+            ("Đồng bộ và chế độ lỗi (sync state, fault switch)", "national-portal/"),
         ),
     ),
     OutsideSystem(

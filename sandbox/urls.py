@@ -11,4 +11,5 @@ urlpatterns = [
     path("vnpay/", include("sandbox.vnpay.urls")),
     path("sms/", include("sandbox.sms.urls")),
     path("post/", include("sandbox.post.urls")),
+    path("national-portal/", include("sandbox.nationalportal.urls")),
 ]

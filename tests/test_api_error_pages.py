@@ -30,7 +30,7 @@ def assert_json_error(response, status: int) -> dict:
 
 
 @pytest.mark.parametrize(
-    "path", ["/api/v1/nothing-here/", "/api/sync/v1/changes", "/api/", "/api/v2/procedures/"]
+    "path", ["/api/v1/nothing-here/", "/api/sync/v1/nothing", "/api/", "/api/v2/procedures/"]
 )
 def test_an_unknown_api_path_is_a_json_404(http, path):
     error = assert_json_error(http.get(path), 404)

@@ -20,7 +20,7 @@ from tests.sandbox_process import free_port, manage, sandbox_env, serving
 ROOT = Path(__file__).resolve().parent.parent
 PORTAL_PACKAGES = ["portal", "procedures", "dossiers", "payments", "identity", "sync", "reports"]
 STAND_INS = ["VNeID", "Cổng Dịch vụ công quốc gia", "VNPay", "Bưu chính", "SMS brandname"]
-AVAILABLE = ["vneid", "vnpay", "postal", "sms"]
+AVAILABLE = ["vneid", "national-portal", "vnpay", "postal", "sms"]
 
 
 def _imported_top_level_names(path: Path) -> set[str]:
@@ -87,6 +87,7 @@ def sandbox_url(tmp_path_factory):
     assert migrated.returncode == 0, migrated.stdout + migrated.stderr
     assert "sessions" in migrated.stdout
     assert "vneid" in migrated.stdout and "oauth2_provider" in migrated.stdout
+    assert "nationalportal" in migrated.stdout
     with serving(env, var, url):
         yield url
 
@@ -115,6 +116,17 @@ def test_sandbox_index_lists_the_available_stand_ins_and_the_others_as_coming(sa
     assert ">available<" in vneid
     discovery = f"{sandbox_url}/vneid/.well-known/openid-configuration"
     assert f'href="{discovery}"' in vneid
+    national = body.split('id="national-portal"', 1)[1].split("</li>", 1)[0]
+    assert ">available<" in national
+    assert f'href="{sandbox_url}/national-portal/tra-cuu/"' in national
+
+
+def test_the_national_portal_lookup_linked_from_the_index_answers(sandbox_url):
+    status, content_type, body = _get(f"{sandbox_url}/national-portal/tra-cuu/")
+
+    assert status == 200
+    assert content_type == "text/html"
+    assert "Tra cứu hồ sơ" in body
 
 
 def test_the_discovery_url_on_the_index_answers(sandbox_url):

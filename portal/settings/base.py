@@ -412,6 +412,23 @@ POSTAL_CALLBACK_SECRET = env("POSTAL_CALLBACK_SECRET", "sandbox-post-callback-se
 POSTAL_CALLBACK_MAX_AGE_SECONDS = env_int("POSTAL_CALLBACK_MAX_AGE_SECONDS", 300)
 POSTAL_TIMEOUT_SECONDS = env_int("POSTAL_TIMEOUT_SECONDS", 10)
 
+# --- National portal sync (sync/, docs/sync.md) ---------------------------------------------
+# The transport plugin that pushes change records (sync.transports.registry).
+SYNC_TRANSPORT = env("SYNC_TRANSPORT", "national_portal")
+# The national portal's receiving API (the sandbox's stand-in by default) and its bearer token.
+NATIONAL_PORTAL_URL = env("NATIONAL_PORTAL_URL", f"{SANDBOX_URL}/national-portal")
+NATIONAL_PORTAL_PUSH_TOKEN = env("NATIONAL_PORTAL_PUSH_TOKEN", "hcmc-national-portal-push-demo")
+# Seconds before a push is given up (and retried later).
+NATIONAL_PORTAL_TIMEOUT_SECONDS = float(env("NATIONAL_PORTAL_TIMEOUT_SECONDS", "30"))
+# The secret of the national portal's machine client (cong-dvc-quoc-gia) that seed_demo creates.
+NATIONAL_PORTAL_CLIENT_SECRET = env(
+    "NATIONAL_PORTAL_CLIENT_SECRET", "hcmc-national-portal-demo-secret"
+)
+# Push attempts before a change is dead-lettered, and the exponential back-off between them.
+SYNC_PUSH_MAX_ATTEMPTS = env_int("SYNC_PUSH_MAX_ATTEMPTS", 8)
+SYNC_PUSH_BACKOFF_SECONDS = env_int("SYNC_PUSH_BACKOFF_SECONDS", 5)
+SYNC_PUSH_BACKOFF_MAX_SECONDS = env_int("SYNC_PUSH_BACKOFF_MAX_SECONDS", 600)
+
 LOG_LEVEL = env("LOG_LEVEL", "INFO")
 LOGGING = {
     "version": 1,

@@ -6,7 +6,14 @@
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import DATABASE_URL, REDIS_URL, SECRET_KEY, VNEID_CLIENT_SECRET
+from .base import (
+    DATABASE_URL,
+    NATIONAL_PORTAL_CLIENT_SECRET,
+    NATIONAL_PORTAL_PUSH_TOKEN,
+    REDIS_URL,
+    SECRET_KEY,
+    VNEID_CLIENT_SECRET,
+)
 from .env import env, env_bool, env_int
 
 DEBUG = False
@@ -20,6 +27,10 @@ if len(env("MACHINE_TOKEN_SECRET")) < 50:
     )
 if VNEID_CLIENT_SECRET == "hcmc-portal-demo-secret":  # noqa: S105 - refusing the demo value
     raise ImproperlyConfigured("VNEID_CLIENT_SECRET must be the secret VNeID issued to the portal.")
+if NATIONAL_PORTAL_PUSH_TOKEN == "hcmc-national-portal-push-demo":  # noqa: S105
+    raise ImproperlyConfigured("NATIONAL_PORTAL_PUSH_TOKEN must be the national portal's token.")
+if NATIONAL_PORTAL_CLIENT_SECRET == "hcmc-national-portal-demo-secret":  # noqa: S105
+    raise ImproperlyConfigured("NATIONAL_PORTAL_CLIENT_SECRET must not be the demo secret.")
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)

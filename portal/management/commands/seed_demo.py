@@ -33,6 +33,7 @@ DEFAULT_ADMIN_PASSWORD = "demo-Admin-2026"  # noqa: S105 - a documented demo-onl
 DEFAULT_OFFICIAL_PASSWORD = "demo-Official-2026"  # noqa: S105 - a documented demo-only default
 DEMO_EMAIL_DOMAIN = "demo.hochiminhcity.gov.vn"
 MACHINE_CLIENT_ID = "dvcqg"
+NATIONAL_PORTAL_CLIENT_ID = "cong-dvc-quoc-gia"  # NATPORTAL_PROTOCOL: the stand-in's client
 DEFAULT_MACHINE_SECRET = "demo-Machine-2026"  # noqa: S105 - a documented demo-only default
 
 # (username prefix, agency code, division code for the division's staff or None)
@@ -137,6 +138,7 @@ class Command(BaseCommand):
         )
         self._print_officials(officials, official_password, base)
         self._ensure_machine_client(base)
+        self._ensure_national_portal_client()
         self.stdout.write("URLs:")
         for label, url in (
             ("home", f"{base}/"),
@@ -194,6 +196,20 @@ class Command(BaseCommand):
         self.stdout.write(
             f"  token: curl -u {MACHINE_CLIENT_ID}:<secret> -d grant_type=client_credentials "
             f"{base}/api/v1/auth/token"
+        )
+
+    def _ensure_national_portal_client(self) -> None:
+        """The client the sandbox's national-portal stand-in polls the change feed with: its
+        secret is the shared setting NATIONAL_PORTAL_CLIENT_SECRET, so both sides agree."""
+        client, _secret = ensure_client(
+            NATIONAL_PORTAL_CLIENT_ID,
+            "Cổng Dịch vụ công quốc gia (stand-in in the sandbox)",
+            ["sync:read"],
+            secret=settings.NATIONAL_PORTAL_CLIENT_SECRET,
+        )
+        self.stdout.write(
+            f"  and {client.client_id} (scope sync:read), the sandbox's national portal: it polls "
+            "the change feed with the secret NATIONAL_PORTAL_CLIENT_SECRET"
         )
 
     @transaction.atomic
