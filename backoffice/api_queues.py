@@ -87,8 +87,9 @@ class QueueRowSerializer(DossierRowSerializer):
 
     @extend_schema_field(ProcessStepSerializer(allow_null=True))
     def get_step(self, dossier) -> dict | None:
-        step = self.context.get("steps", {}).get(dossier.pk)
-        return ProcessStepSerializer(step).data if step is not None else None
+        """The step serialized with the page's others (:meth:`DossierInboxView.list`): one
+        serializer for the page, not one built per row."""
+        return self.context.get("steps", {}).get(dossier.pk)
 
 
 class InboxQuerySerializer(serializers.Serializer):
@@ -177,9 +178,11 @@ class DossierInboxView(BackofficeAPIView, ListAPIView):
         self.paginator.django_paginator_class = functools.partial(
             CountedPaginator, total=per_queue[queue]
         )
-        page = self.paginate_queryset(queues.dossiers(self.scope, queue, filters, now))
+        page = self.paginate_queryset(queues.dossiers(self.scope, queue, filters, now, counts))
         in_workflow = [d.pk for d in page if d.status in queues.IN_WORKFLOW]
-        self.steps = queues.open_steps(in_workflow) if in_workflow else {}
+        steps = list(queues.open_steps(in_workflow).values()) if in_workflow else []
+        data = ProcessStepSerializer(steps, many=True).data
+        self.steps = {step.dossier_id: row for step, row in zip(steps, data, strict=True)}
         serializer = self.get_serializer(page, many=True)
         return self.get_paginated_response(serializer.data)
 

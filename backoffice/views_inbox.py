@@ -60,7 +60,7 @@ def dossier_inbox(request: HttpRequest) -> HttpResponse:
     status = _int(request.GET.get("status"))
     status = status if status in per_status else None
     filters = queues.Filters(procedure, status, filters.step, filters.due)
-    shown = queues.dossiers(scope, queue, filters, now)
+    shown = queues.dossiers(scope, queue, filters, now, counts)
     paginator = CountedPaginator(
         shown, DOSSIERS_PER_PAGE, counts.per_queue(procedure, status)[queue]
     )

@@ -210,8 +210,9 @@ def last_event_id() -> int:
 # --- queries per request (in-process) -------------------------------------------------------------
 
 
-def count_queries(targets: list[Target]) -> None:
-    """SQL queries of each GET target's second request, with Django's test client."""
+def count_queries(targets: list[Target], every: bool = False) -> None:
+    """SQL queries of each GET target's second request, with Django's test client (``every``:
+    each query with its time, else the slowest)."""
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
@@ -228,7 +229,10 @@ def count_queries(targets: list[Target]) -> None:
             status = client.get(path).status_code
         slowest = max((float(q["time"]), q["sql"][:160]) for q in queries) if queries else None
         print(f"  {target.name:<40}{len(queries):>4} queries  HTTP {status}")
-        if slowest:
+        if every:
+            for query in queries:
+                print(f"      {float(query['time']) * 1000:6.1f} ms: {query['sql'][:110]}")
+        elif slowest:
             print(f"      slowest {slowest[0] * 1000:.1f} ms: {slowest[1]}")
 
 
@@ -246,6 +250,7 @@ def main() -> int:
         "--inbox", action="append", metavar="ROLE:URL", help=f"inbox URL (repeatable; {INBOXES})"
     )
     parser.add_argument("--queries", action="store_true", help="count queries, no load")
+    parser.add_argument("--every", action="store_true", help="with --queries: each query")
     args = parser.parse_args()
 
     database_url, env = bench_environment()
@@ -274,7 +279,7 @@ def main() -> int:
     pages = [f"/backoffice/dossiers/{code}/" for code in codes_in(4, args.clients, offset=budget)]
     targets.append(Rotating("dossier page, leader", pages, cookies["leader"]))
     if args.queries:
-        count_queries(targets[1:])
+        count_queries(targets[1:], args.every)
         return 0
 
     posts = [
@@ -307,6 +312,10 @@ def main() -> int:
           f"{args.rounds} round(s) × {args.seconds:g} s per target; times in ms")  # fmt: skip
     print(f"(moved dossiers put back afterwards: {restored}; session cookie "
           f"{settings.SESSION_COOKIE_NAME})")  # fmt: skip
+    from workflow import counters
+
+    drift = counters.differences()
+    print(f"inbox counters after the run: {'exact' if not drift else f'{len(drift)} differ'}")
     print()
     print(f"{'':<30}{'requests':>9}{'rps':>8}{'% trivial':>11}{'p50':>8}{'p95':>8}{'ms/req':>8}")
     floor = targets[0].rps

@@ -379,3 +379,78 @@ class ProcessStep(models.Model):
     @property
     def is_open(self) -> bool:
         return self.finished_at is None
+
+
+def _counted_key(model: str, verbose_name) -> models.ForeignKey:
+    """A counter's reference to an agency or a procedure: no constraint nor index (the
+    counters are written by triggers only, and a deleted agency must not cascade to them)."""
+    return models.ForeignKey(
+        model,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        related_name="+",
+        verbose_name=verbose_name,
+    )
+
+
+class DossierCount(models.Model):
+    """How many dossiers one agency received in one status for one procedure.
+
+    Kept by the database itself on PostgreSQL (:mod:`workflow.counters`: triggers on the
+    dossier rows, in the transaction of every change), read by the inbox's tab counts instead
+    of counting an agency's dossiers on every request. Never written by the application;
+    ``manage.py queue_counts --check`` compares it with the rows, ``--rebuild`` rewrites it.
+    """
+
+    agency = _counted_key("procedures.Agency", _("receiving agency"))
+    status = models.PositiveSmallIntegerField(_("status"))
+    procedure = _counted_key("procedures.Procedure", _("procedure"))
+    n = models.IntegerField(_("dossiers"), default=0)
+
+    class Meta:
+        verbose_name = _("dossier count")
+        verbose_name_plural = _("dossier counts")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["agency", "status", "procedure"], name="one_dossier_count_per_key"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.agency_id} · {self.status} · {self.procedure_id}: {self.n}"
+
+
+class StepCount(models.Model):
+    """How many open process steps of one name wait at one unit, for one role and one holder
+    (0: the unit's shared queue), per the dossier's receiving agency, status and procedure.
+
+    Kept like :class:`DossierCount` (triggers on the steps and on the dossiers' status):
+    "my queue" and the department's shared queue count from it.
+    """
+
+    unit = _counted_key("procedures.Agency", _("unit receiving"))
+    role = models.CharField(_("handled by"), max_length=16, choices=STEP_ROLES)
+    name = models.CharField(_("step"), max_length=255)  # the step filter's names come from here
+    # A plain number, not a key: 0 is "nobody" (the shared queue), which a unique key on a
+    # nullable column could not tell apart from another empty holder.
+    assignee_id = models.BigIntegerField(_("assigned official"), default=0)
+    agency = _counted_key("procedures.Agency", _("receiving agency"))
+    status = models.PositiveSmallIntegerField(_("status"))
+    procedure = _counted_key("procedures.Procedure", _("procedure"))
+    n = models.IntegerField(_("open steps"), default=0)
+
+    class Meta:
+        verbose_name = _("open step count")
+        verbose_name_plural = _("open step counts")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["unit", "role", "assignee_id", "name", "agency", "status", "procedure"],
+                name="one_step_count_per_key",
+            )
+        ]
+        indexes = [models.Index(fields=["assignee_id"], name="step_counts_by_assignee")]
+
+    def __str__(self) -> str:
+        holder = self.assignee_id or "-"
+        return f"{self.unit_id} · {self.role} · {holder} · {self.status}: {self.n}"

@@ -30,9 +30,12 @@ OR of its parts (:func:`on_postgres`).
    ``(handed_to_id, role) WHERE finished_at IS NULL``, and ``id = ANY(…)`` is an index
    condition on the primary key, so a tab that mixes it with the desk's statuses (index
    ``(receiving_agency_id, status)``) is a BitmapOr of index scans, never a sequential scan.
-3. :func:`counts`: one ``GROUP BY status, procedure`` over "all" and "agency" with
-   ``COUNT(*) FILTER`` per tab: the tab counts, the status counts, the procedures offered in the
-   filter and the page's total all come from it (no separate ``COUNT`` for the paginator).
+3. :func:`counts`: on PostgreSQL, without a step or due filter, two small reads of the counters
+   the database keeps in the transaction of every change (:mod:`workflow.counters`,
+   :func:`kept_counts`). Otherwise (:func:`counted`) one ``GROUP BY status, procedure`` over
+   "all" and "agency" with ``COUNT(*) FILTER`` per tab. Either way the tab counts, the status
+   counts, the procedures offered in the filter and the page's total all come from it (no
+   separate ``COUNT`` for the paginator).
 4. The page (:mod:`workflow.urgent`): each of the queue's :func:`branches` gives the ids of
    its first rows in urgency order from an index (``dossier_inbox_urgency_status`` per agency,
    ``dossier_urgency_by_id`` for step queues); one query reads the page from their union;
@@ -49,7 +52,7 @@ from typing import Any
 
 from django.contrib.postgres.expressions import ArraySubquery
 from django.db import connection
-from django.db.models import Count, F, Lookup, Min, OuterRef, Q, QuerySet
+from django.db.models import Count, F, Lookup, Min, OuterRef, Q, QuerySet, Value
 from django.utils.translation import gettext_lazy as _
 
 from dossiers.lifecycle.table import statuses_acted_on
@@ -58,8 +61,16 @@ from identity import access
 from identity.models import Role, StaffRole
 from procedures.models import Agency, DurationUnit
 
+from . import counters
 from .calendar import TZ, calendar_for, local
-from .models import STEP_ROLES, ProcessStep, WorkflowStep, WorkingHours
+from .models import (
+    STEP_ROLES,
+    DossierCount,
+    ProcessStep,
+    StepCount,
+    WorkflowStep,
+    WorkingHours,
+)
 
 MINE, DEPARTMENT, AGENCY, ALL = "mine", "department", "agency", "all"
 QUEUES = (MINE, DEPARTMENT, AGENCY)
@@ -213,35 +224,79 @@ def condition(scope: Scope, queue: str, *, per_row: bool = False) -> Q:
     return found
 
 
-def branches(scope: Scope, queue: str, *, per_row: bool = False) -> list[Q]:
+def branches(
+    scope: Scope,
+    queue: str,
+    *,
+    per_row: bool = False,
+    steps_at: dict[str, dict[int, frozenset[int]]] | None = None,
+) -> list[Q]:
     """The parts whose union is ``queue``, each readable in urgency order from one index: one
-    per agency (its statuses) and one per set of dossier ids (assigned or shared steps).
+    per agency (its statuses, :func:`agency_parts`) and the dossiers of the official's steps
+    (assigned: ``mine``; in the shared queue: ``shared``).
 
     ``per_row``: the form for a test made on every row (a count's ``FILTER``), where a hashed
     ``IN (subquery)`` beats scanning an array; in ``WHERE``, ``= ANY(ARRAY(…))`` lets the
-    primary key's index answer (see the module's notes)."""
+    primary key's index answer (see the module's notes).
+
+    ``steps_at`` (from the counters, :attr:`Counts.steps_at`): per kind of step, the agencies
+    and statuses of the step dossiers that no per-agency part already holds. The step parts
+    then read only those, one per agency from the agency's urgency index, the step's
+    dossier ids a hashed filter; none at all when every step dossier is already there."""
+    found = _per_agency(agency_parts(scope, queue))
+    for kind in STEP_KINDS[queue]:
+        ids = _step_ids(scope, kind, hashed=per_row or steps_at is not None)
+        if ids is None:
+            continue
+        if steps_at is None:
+            found.append(ids & Q(status__in=sorted(IN_WORKFLOW)))
+        else:
+            found += [ids & part for part in _per_agency(steps_at.get(kind, {}))]
+    return found
+
+
+MINE_STEPS, SHARED_STEPS = "mine", "shared"
+# The kinds of steps whose dossiers a queue holds.
+STEP_KINDS = {
+    ALL: (MINE_STEPS, SHARED_STEPS),
+    MINE: (MINE_STEPS,),
+    DEPARTMENT: (SHARED_STEPS,),
+    AGENCY: (),
+}
+
+
+def agency_parts(scope: Scope, queue: str) -> dict[int, frozenset[int]]:
+    """The statuses ``queue`` holds per agency, whoever works on the dossiers."""
+    desk = dict.fromkeys(scope.desk, DESK_STATUSES)
     if queue == MINE:
-        found = []
-        if scope.assigned:
-            found.append(Q(pk__in=sorted(scope.assigned), status__in=sorted(IN_WORKFLOW)))
-        return found + _per_agency(dict.fromkeys(scope.desk, DESK_STATUSES))
-    if queue == DEPARTMENT:
-        if not scope.units:
-            return []
-        shared = shared_steps(scope).order_by().values("dossier_id")
-        if per_row or not on_postgres():
-            return [Q(pk__in=shared, status__in=sorted(IN_WORKFLOW))]
-        return [Q(AnyOf(F("pk"), ArraySubquery(shared)), status__in=sorted(IN_WORKFLOW))]
+        return _statuses_of(desk)
     if queue == AGENCY:
-        return _per_agency(dict.fromkeys(scope.leads, UNFINISHED))
-    acted_on = _per_agency(
-        {agency_id: statuses_acted_on(roles) for agency_id, roles in scope.held.items()}
-    )
-    return (
-        acted_on
-        + branches(scope, MINE, per_row=per_row)
-        + branches(scope, DEPARTMENT, per_row=per_row)
-    )
+        return _statuses_of(dict.fromkeys(scope.leads, UNFINISHED))
+    if queue == DEPARTMENT:
+        return {}
+    return _statuses_of({a: statuses_acted_on(roles) for a, roles in scope.held.items()}, desk)
+
+
+def _step_ids(scope: Scope, kind: str, *, hashed: bool) -> Q | None:
+    """The dossiers of the official's assigned (``mine``) or shared steps; None: there are
+    none. ``hashed``: ``IN (subquery)``, else (PostgreSQL) ``= ANY(ARRAY(subquery))``."""
+    if kind == MINE_STEPS:
+        return Q(pk__in=sorted(scope.assigned)) if scope.assigned else None
+    if not scope.units:
+        return None
+    shared = shared_steps(scope).order_by().values("dossier_id")
+    if hashed or not on_postgres():
+        return Q(pk__in=shared)
+    return Q(AnyOf(F("pk"), ArraySubquery(shared)))
+
+
+def _statuses_of(*maps: dict[int, Iterable[int]]) -> dict[int, frozenset[int]]:
+    """Statuses per agency, the union of ``maps``."""
+    found: dict[int, set[int]] = {}
+    for statuses in maps:
+        for agency_id, wanted in statuses.items():
+            found.setdefault(agency_id, set()).update(wanted)
+    return {agency_id: frozenset(wanted) for agency_id, wanted in found.items()}
 
 
 def _per_agency(statuses: dict[int, Iterable[int]]) -> list[Q]:
@@ -310,15 +365,23 @@ def narrowed(
 # --- what the page and the API read ----------------------------------------------------------
 
 
-def dossiers(scope: Scope, queue: str, filters: Filters, now: datetime.datetime):
+def dossiers(
+    scope: Scope,
+    queue: str,
+    filters: Filters,
+    now: datetime.datetime,
+    counted_by: Counts | None = None,
+):
     """The dossiers of ``queue`` narrowed by ``filters``, most urgent first: overdue first
     (the earliest due dates), then the nearest due dates, then those without one. Sliced
-    (a page), it reads only that page's rows (:class:`workflow.urgent.UrgentList`)."""
+    (a page), it reads only that page's rows (:class:`workflow.urgent.UrgentList`).
+    ``counted_by``: the queue's :func:`counts`, whose counters tell where its step dossiers
+    are (:func:`branches`' ``steps_at``)."""
     from .urgent import UrgentList
 
-    return UrgentList(
-        [narrowed(Dossier.objects.filter(b), filters, now) for b in branches(scope, queue)]
-    )
+    at = counted_by.steps_at if counted_by is not None else None
+    parts = branches(scope, queue, steps_at=at[queue] if at is not None else None)
+    return UrgentList([narrowed(Dossier.objects.filter(b), filters, now) for b in parts])
 
 
 @dataclass
@@ -326,6 +389,8 @@ class Counts:
     """The counts of one official's queues under the filters other than status and procedure."""
 
     rows: list[dict[str, Any]]  # one per (status, procedure): code, name, and a count per queue
+    # From the counters (:func:`kept_counts`): per queue, :func:`branches`' ``steps_at``.
+    steps_at: dict[str, dict[str, dict[int, frozenset[int]]]] | None = None
 
     def per_queue(self, procedure: str | None = None, status: int | None = None) -> dict:
         totals = dict.fromkeys((ALL, *QUEUES), 0)
@@ -355,7 +420,16 @@ class Counts:
 
 
 def counts(scope: Scope, filters: Filters, now: datetime.datetime) -> Counts:
-    """One aggregate query: per status and procedure, how many dossiers each queue holds."""
+    """Per status and procedure, how many dossiers each queue holds: from the counters the
+    database keeps (:mod:`workflow.counters`, two small reads) unless a step or due-date
+    filter narrows the queues (the counters know neither), else one aggregate query."""
+    if filters.step is None and filters.due is None and counters.kept():
+        return kept_counts(scope)
+    return counted(scope, filters, now)
+
+
+def counted(scope: Scope, filters: Filters, now: datetime.datetime) -> Counts:
+    """:func:`counts` from the dossiers themselves: one aggregate query."""
     base = narrowed(
         Dossier.objects.filter(condition(scope, ALL, per_row=True) | condition(scope, AGENCY)),
         filters,
@@ -378,11 +452,98 @@ def counts(scope: Scope, filters: Filters, now: datetime.datetime) -> Counts:
     )
 
 
+def kept_counts(scope: Scope) -> Counts:
+    """:func:`counts` without step or due filter, from the counters: the dossiers of the
+    queues' per-agency parts (:class:`DossierCount` rows of their agencies and statuses), then
+    the open steps of "mine" and the shared queue (:class:`StepCount`) whose dossier no
+    per-agency part of the same queue already counts. A dossier has one open step at a time
+    (routing closes a step as it opens the next), so no dossier counts twice in a queue."""
+    parts = {queue: agency_parts(scope, queue) for queue in (ALL, *QUEUES)}
+    # Per queue and kind of step, the agencies and statuses of the step dossiers counted.
+    steps_at: dict[str, dict[str, dict[int, set[int]]]] = {queue: {} for queue in parts}
+    rows: dict[tuple[int, int], dict[str, Any]] = {}
+
+    def row_for(found: dict) -> dict[str, Any]:
+        key = (found["k_status"], found["k_procedure"])
+        if key not in rows:
+            rows[key] = {
+                "status": found["k_status"],
+                "code": found["k_code"],
+                "name": found["k_name"],
+                **dict.fromkeys((ALL, *QUEUES), 0),
+            }
+        return rows[key]
+
+    wanted = Q(pk__in=[])
+    for agency_id in {a for statuses in parts.values() for a in statuses}:
+        statuses = set().union(*(p.get(agency_id, ()) for p in parts.values()))
+        wanted |= Q(agency_id=agency_id, status__in=sorted(statuses))
+    steps = _step_counters(scope, (MINE_STEPS, SHARED_STEPS))
+    # One query: the dossier counters (no unit, role nor holder) and the step counters.
+    dossier_rows = DossierCount.objects.filter(wanted, n__gt=0).annotate(
+        k_unit=Value(0), k_role=Value(""), k_holder=Value(-1), **_COUNTED
+    )
+    step_rows = StepCount.objects.filter(steps, status__in=sorted(IN_WORKFLOW), n__gt=0)
+    step_rows = step_rows.annotate(
+        k_unit=F("unit_id"), k_role=F("role"), k_holder=F("assignee_id"), **_COUNTED
+    )
+    names = ("k_unit", "k_role", "k_holder", *_COUNTED)
+    for found in dossier_rows.values(*names).union(step_rows.values(*names), all=True):
+        if found["k_holder"] < 0:  # a dossier counter
+            for queue, statuses in parts.items():
+                if found["k_status"] in statuses.get(found["k_agency"], ()):
+                    row_for(found)[queue] += found["k_n"]
+            continue
+        agency_id, status = found["k_agency"], found["k_status"]
+        kind = MINE_STEPS if found["k_holder"] == scope.user_id else SHARED_STEPS
+        if kind == SHARED_STEPS and found["k_unit"] not in scope.units.get(found["k_role"], ()):
+            continue
+        for queue in parts:
+            if kind in STEP_KINDS[queue] and status not in parts[queue].get(agency_id, ()):
+                row_for(found)[queue] += found["k_n"]
+                steps_at[queue].setdefault(kind, {}).setdefault(agency_id, set()).add(status)
+    return Counts(
+        [row for row in rows.values() if row[ALL] or row[AGENCY]],
+        {
+            queue: {kind: _statuses_of(at) for kind, at in kinds.items()}
+            for queue, kinds in steps_at.items()
+        },
+    )
+
+
+# The columns both counters give, under names of their own (a union lists them in one order).
+_COUNTED = {
+    "k_agency": F("agency_id"),
+    "k_status": F("status"),
+    "k_procedure": F("procedure_id"),
+    "k_code": F("procedure__national_code"),
+    "k_name": F("procedure__name"),
+    "k_n": F("n"),
+}
+
+
+# What the inbox shows of an open step (the page and the API): not the units' addresses and
+# phones, nor the holder's password hash.
+STEP_SHOWN = (
+    *(f.attname for f in ProcessStep._meta.concrete_fields),
+    "handed_over_by__code",
+    "handed_over_by__name",
+    "handed_over_by__short_name",
+    "handed_to__code",
+    "handed_to__name",
+    "handed_to__short_name",
+    "assignee__username",
+    "assignee__first_name",
+    "assignee__last_name",
+)
+
+
 def open_steps(dossier_ids: Iterable[int]) -> dict[int, ProcessStep]:
     """The open step of each dossier (by id), in one query."""
     steps = (
         ProcessStep.objects.filter(dossier_id__in=list(dossier_ids), finished_at=None)
         .select_related("handed_over_by", "handed_to", "assignee")
+        .only(*STEP_SHOWN)
         .order_by("dossier_id", "order")
     )
     return {step.dossier_id: step for step in steps}
@@ -391,22 +552,50 @@ def open_steps(dossier_ids: Iterable[int]) -> dict[int, ProcessStep]:
 def step_names(scope: Scope, queue: str) -> list[str]:
     """The step names offered by the step filter of ``queue``.
 
-    "Mine" and the shared queue: the names of their open steps (each read from its own index).
-    The agency and "all", which may hold tens of thousands of open steps, offer the names of
-    the workflow templates' steps (a small table: routing copies a step's name from its
-    template) and those of the official's own and shared steps; a name no dossier of the queue
-    is at simply finds none."""
-    steps = ProcessStep.objects.filter(finished_at=None, dossier__status__in=sorted(IN_WORKFLOW))
-    mine = _names(steps.filter(assignee_id=scope.user_id)) if scope.user_id else []
-    if queue == MINE:
-        return mine
-    shared = _names(shared_steps(scope)) if scope.units else []
-    if queue == DEPARTMENT:
-        return shared
+    "Mine" and the shared queue: the names of their open steps. The agency and "all", which
+    may hold tens of thousands of open steps, offer the names of the workflow templates' steps
+    (a small table: routing copies a step's name from its template) and those of the
+    official's own and shared steps; a name no dossier of the queue is at simply finds none.
+    On PostgreSQL the open steps' names come from the step counters (one small read)."""
+    if queue == AGENCY and not scope.leads:
+        return []
+    kinds = STEP_KINDS[queue] or (MINE_STEPS, SHARED_STEPS)
+    planned = WorkflowStep.objects.order_by().values_list("name", flat=True).distinct()
+    if counters.kept():
+        counted_steps = StepCount.objects.filter(
+            _step_counters(scope, kinds), status__in=sorted(IN_WORKFLOW), n__gt=0
+        )
+        names = counted_steps.order_by().values_list("name", flat=True).distinct()
+        if queue in (ALL, AGENCY):
+            names = names.union(planned)  # one query
+        return sorted(names)
+    return step_names_from_rows(scope, queue)
+
+
+def step_names_from_rows(scope: Scope, queue: str) -> list[str]:
+    """:func:`step_names` read from the open steps themselves."""
     if queue == AGENCY and not scope.leads:
         return []
     planned = WorkflowStep.objects.order_by().values_list("name", flat=True).distinct()
+    steps = ProcessStep.objects.filter(finished_at=None, dossier__status__in=sorted(IN_WORKFLOW))
+    mine = _names(steps.filter(assignee_id=scope.user_id)) if scope.user_id else []
+    shared = _names(shared_steps(scope)) if scope.units else []
+    if queue == MINE:
+        return mine
+    if queue == DEPARTMENT:
+        return shared
     return sorted({*planned, *mine, *shared})
+
+
+def _step_counters(scope: Scope, kinds: Iterable[str]) -> Q:
+    """The :class:`StepCount` rows of the official's assigned and/or shared steps."""
+    found = Q(pk__in=[])
+    if MINE_STEPS in kinds and scope.user_id:
+        found |= Q(assignee_id=scope.user_id)
+    if SHARED_STEPS in kinds:
+        for role, unit_ids in sorted(scope.units.items()):
+            found |= Q(assignee_id=0, role=role, unit_id__in=sorted(unit_ids))
+    return found
 
 
 def _names(steps: QuerySet[ProcessStep]) -> list[str]:

@@ -24,8 +24,16 @@ from .queues import on_postgres
 
 # The urgency order: due date (none last), submitted at, id.
 ORDER = (F("due_at").asc(nulls_last=True), "submitted_at", "pk")
-# Columns the inbox never shows: the frozen schema and the answers.
-UNSHOWN = ("form_schema", "form_data", "submitted_data")
+# Columns the inbox never shows: the frozen schema and the answers, and the procedure's
+# search columns (its words and vector: several kilobytes a row).
+UNSHOWN = (
+    "form_schema",
+    "form_data",
+    "submitted_data",
+    "procedure__search_name",
+    "procedure__search_text",
+    "procedure__search_vector",
+)
 
 
 class UrgentList:
