@@ -6,6 +6,7 @@ Not a test: it prints figures. See bench/README.md for how to read them.
     .venv/bin/python bench/backoffice.py [--clients 8] [--workers 2] [--seconds 3] [--rounds 2]
     .venv/bin/python bench/backoffice.py --inbox leader:/backoffice/dossiers/?status=4 …
     .venv/bin/python bench/backoffice.py --queries       # SQL queries per request, in-process
+    .venv/bin/python bench/backoffice.py --time 30 [--profile 40]   # worker time, in-process
 
 Uses ``DATABASE_URL`` if set, else postgres://postgres@127.0.0.1:5432/portal_bench100k (data
 from :mod:`backoffice_data`). One run starts ``gunicorn portal.wsgi`` (2 sync workers, DEBUG
