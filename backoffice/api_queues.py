@@ -220,7 +220,7 @@ def queue_rows(
                 "status": d.status,
                 "status_label": labels[d.status],
                 "procedure": {"code": d.procedure.national_code, "name": d.procedure.name},
-                "receiving_agency": d.receiving_agency.code,
+                "receiving_agency": d.receiving_agency.code if d.receiving_agency_id else None,
                 "applicant_name": d.applicant.full_name,
                 "summary": d.summary,
                 "submitted_at": when(d.submitted_at),

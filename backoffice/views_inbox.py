@@ -166,7 +166,7 @@ def shown_rows(
                 "status_label": statuses[d.status],
                 "procedure": d.procedure.name,
                 "applicant": d.applicant.full_name,
-                "agency": agency.short_name or agency.name,
+                "agency": (agency.short_name or agency.name) if agency is not None else "",
                 "submitted": when(d.submitted_at),
                 "due": when(d.due_at),
                 "at_step": _step_shown(step, when) if step is not None else None,
