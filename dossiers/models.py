@@ -217,6 +217,7 @@ class StoredDocument(models.Model):
     class Source(models.TextChoices):
         UPLOAD = "upload", _("Uploaded by the citizen")
         RESULT = "result", _("Electronic result")
+        RECEIPT = "receipt", _("Fee receipt (e-receipt)")
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     owner = models.ForeignKey(

@@ -24,6 +24,10 @@ from django.views.decorators.http import require_http_methods
 from identity.access import citizen_login_redirect
 from identity.citizens import assurance_problem, citizen_of
 from identity.models import Citizen
+from payments import fees
+from payments import services as payment_services
+from payments.models import Stage
+from portal import clock
 from procedures.applicants import account_problem
 from procedures.eform_builder import build_schema
 from procedures.eforms import is_visible, validate_data
@@ -407,6 +411,9 @@ def _submit_or_errors(request, dossier, citizen, key, consent) -> HttpResponse |
         request,
         _("Your dossier has been submitted. Its code is %(code)s.") % {"code": submitted.code},
     )
+    if payment_services.due_demand(submitted) is not None:
+        # Fees due at submission: the desk accepts the dossier once they are paid.
+        return redirect("payments:pay", code=submitted.code)
     return redirect(dossier_url(submitted.code))
 
 
@@ -436,6 +443,7 @@ def _review_context(dossier: Dossier) -> dict:
         for slot in services.active_document_slots(dossier)
     ]
     return {
+        "fees": fees.quote(dossier, Stage.SUBMISSION, clock.now()),
         "sections": sections,
         "slots": slots,
         "missing": [row for row in slots if row["slot"]["required"] and not row["attached"]],

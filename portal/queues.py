@@ -33,7 +33,7 @@ QUEUES: tuple[TaskQueue, ...] = (
     TaskQueue("documents", "PDFs: receipts (Mẫu 01), forms and results", ("dossiers.render_*",)),
     TaskQueue("sync", "the National Public Service Portal (change records, pushes)"),
     TaskQueue("notify", "email and SMS to citizens and officials"),
-    TaskQueue("payments", "payment follow-up and reconciliation"),
+    TaskQueue("payments", "payment follow-up and reconciliation", ("payments.*",)),
 )
 
 QUEUE_NAMES: tuple[str, ...] = tuple(queue.name for queue in QUEUES)

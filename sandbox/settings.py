@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "oauth2_provider",
     "sandbox",
     "sandbox.vneid",
+    "sandbox.vnpay",
 ]
 
 MIDDLEWARE = [
@@ -144,6 +145,15 @@ OAUTH2_PROVIDER = {
     "COMPLIANT_BCP_RFC9700_AUTHZ_RESPONSE_ISS": True,
     "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
 }
+
+# --- VNPay stand-in (payment gateway, protocol 2.1.0) --------------------------------------
+# The demo merchant: the portal's VNPAY_TMN_CODE and VNPAY_HASH_SECRET defaults are the same.
+VNPAY_TMN_CODE = _env("SANDBOX_VNPAY_TMN_CODE", "HCMCDVC1")
+VNPAY_HASH_SECRET = _env("SANDBOX_VNPAY_HASH_SECRET", "hcmc-portal-vnpay-demo-secret")
+VNPAY_IPN_URL = _env("SANDBOX_VNPAY_IPN_URL", f"{PORTAL_URL}/api/v1/payments/vnpay/ipn")
+# The real gateway calls the IPN up to 10 times, 5 minutes apart, until it gets RspCode 00.
+VNPAY_IPN_ATTEMPTS = int(_env("SANDBOX_VNPAY_IPN_ATTEMPTS", "10"))
+VNPAY_IPN_INTERVAL_SECONDS = float(_env("SANDBOX_VNPAY_IPN_INTERVAL_SECONDS", "300"))
 
 LOGGING = {
     "version": 1,

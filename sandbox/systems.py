@@ -40,8 +40,11 @@ SYSTEMS: tuple[OutsideSystem, ...] = (
         name="VNPay payment gateway",
         description=(
             "Thanh toán phí, lệ phí — a gateway speaking the VNPay protocol: signed payment "
-            "URLs, a page to approve or refuse a payment, and the IPN call back to the portal."
+            "URLs, a page to approve or refuse a payment, the IPN call back to the portal "
+            "(retried until it answers 00) and the query API (querydr)."
         ),
+        status="available",
+        links=(("Giao dịch (transactions)", "vnpay/transactions/"),),
     ),
     OutsideSystem(
         slug="postal",

@@ -8,4 +8,5 @@ urlpatterns = [
     path("", views.index, name="index"),
     path("healthz", views.healthz, name="healthz"),
     path("vneid/", include("sandbox.vneid.urls")),
+    path("vnpay/", include("sandbox.vnpay.urls")),
 ]

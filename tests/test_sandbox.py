@@ -98,7 +98,7 @@ def test_sandbox_healthz_answers_ok(sandbox_url):
     assert json.loads(body) == {"status": "ok", "service": "sandbox"}
 
 
-def test_sandbox_index_lists_vneid_as_available_and_the_others_as_coming(sandbox_url):
+def test_sandbox_index_lists_vneid_and_vnpay_as_available_and_the_others_as_coming(sandbox_url):
     status, content_type, body = _get(f"{sandbox_url}/")
 
     assert status == 200
@@ -106,8 +106,10 @@ def test_sandbox_index_lists_vneid_as_available_and_the_others_as_coming(sandbox
     assert "<h1>Sandbox</h1>" in body
     for name in STAND_INS:
         assert name in body, f"{name} is missing from the sandbox index"
-    assert body.count(">available<") == 1
-    assert body.count(">coming<") == len(STAND_INS) - 1
+    assert body.count(">available<") == 2
+    assert body.count(">coming<") == len(STAND_INS) - 2
+    vnpay = body.split('id="vnpay"', 1)[1].split("</li>", 1)[0]
+    assert ">available<" in vnpay
     vneid = body.split('id="vneid"', 1)[1].split("</li>", 1)[0]
     assert ">available<" in vneid
     discovery = f"{sandbox_url}/vneid/.well-known/openid-configuration"

@@ -19,6 +19,7 @@ from dossiers.services import dossiers_of
 from identity.citizens import login_citizen_from_claims
 from identity.models import Citizen, Role, StaffRole
 from portal.demo.journeys import JOURNEYS, key_of
+from portal.demo.payments import PAYMENT_JOURNEYS
 from portal.demo.people import PEOPLE
 from sandbox.vneid.subjects import subject_for  # a plain module: no sandbox models load
 from workflow.models import ProcessStep
@@ -182,7 +183,7 @@ def test_seed_demo_fills_the_back_office_through_the_services_and_a_rerun_adds_n
     out = StringIO()
     call_command("seed_demo", stdout=out)
     dossiers = list(Dossier.objects.exclude(status=Status.DRAFT).select_related("receiving_agency"))
-    assert len(dossiers) == len(JOURNEYS) >= 40
+    assert len(dossiers) == len(JOURNEYS) + len(PAYMENT_JOURNEYS) >= 40
     assert {d.status for d in dossiers} == set(range(1, 11))
     assert f"Demo dossiers: {len(JOURNEYS)} filed" in out.getvalue()
     assert len({d.receiving_agency.code for d in dossiers}) >= 4
@@ -230,6 +231,15 @@ def test_seed_demo_fills_the_back_office_through_the_services_and_a_rerun_adds_n
     assert StoredDocument.objects.filter(source=StoredDocument.Source.RESULT).count() == (
         decided.count()
     )
+    # Fees: three paid online (one after a declined attempt), each with its receipt; the fees
+    # asked during processing were paid and the system resumed processing (6 -> 4).
+    from payments.models import Payment
+
+    states = sorted(Payment.objects.values_list("state", flat=True))
+    assert states == ["failed", "paid", "paid", "paid"]
+    assert StoredDocument.objects.filter(source=StoredDocument.Source.RECEIPT).count() == 3
+    resumed = DossierEvent.objects.get(action="paid", actor_type="system")
+    assert (resumed.from_status, resumed.to_status) == (Status.PAYMENT, Status.PROCESSING)
 
 
 def test_every_journey_ends_before_the_anchor_and_has_its_own_key():

@@ -413,6 +413,22 @@ def answer_completion(dossier: Dossier, citizen: Citizen, note: str = "") -> Dos
     return _perform(dossier, "answer_completion", applicant(citizen), asked, _answered)
 
 
+SYSTEM = "system"
+
+
+def by_system(dossier: Dossier, action: str, note: str = "") -> Dossier:
+    """``action`` taken by the portal itself on the strength of an outside system's signed word
+    (the payment gateway confirmed the fees: ``mark_fees_paid``). It holds the action's roles;
+    the timeline names the actor "system". Runs inside the caller's transaction when there is
+    one, so the change commits with what caused it."""
+
+    def system(dossier: Dossier) -> Actor:
+        return Actor(SYSTEM, SYSTEM, TABLE[action].roles)
+
+    asked = Request(note=note[:NOTE_LIMIT])
+    return _perform(dossier, action, system, asked, CHANGES.get(action))
+
+
 def perform(dossier: Dossier, user: Any, action: str, **asked: Any) -> Dossier:
     """The official's transition named ``action`` (the API's entry point)."""
     service = OFFICIAL_SERVICES.get(action)

@@ -21,6 +21,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from identity.machine import ensure_client
 from identity.models import Role, StaffRole
 from portal.demo.journeys import seed_journeys
+from portal.demo.payments import PAYMENT_JOURNEYS, seed_payments
 from procedures.agencies import seed_city_agencies
 from procedures.models import Agency
 from workflow.seed import seed_workflows
@@ -157,6 +158,12 @@ class Command(BaseCommand):
         self.stdout.write(
             f"  citizen: Nguyễn Văn An (079085001234), sign in with VNeID at {base}/ "
             "(the sandbox's login page), then open /dossiers/"
+        )
+        paid = seed_payments()
+        self.stdout.write(
+            f"Fees and payments: fee rules from the catalogue; {paid} paying dossiers filed now, "
+            f"{len(PAYMENT_JOURNEYS)} in all (one paid, one declined then paid, one asked for fees "
+            f"during processing); reconciliation at {base}/backoffice/payments/reconciliation/"
         )
 
     def _ensure_machine_client(self, base: str) -> None:
