@@ -3,11 +3,18 @@ or giving back a dossier's open workflow step (claim / release).
 
 The queues are :mod:`workflow.queues`' (the inbox page reads the same), claiming is
 :mod:`workflow.routing`'s; these views validate the query or the path and answer.
+
+The inbox's rows are written as plain dicts (:func:`queue_rows`), the shape
+:class:`QueueRowSerializer` documents (the schema is still generated from it): a DRF
+serializer costs its fields' lookups and checks on every row, and the status label's
+``get_status_display`` a translation per choice of the field.
 """
 
 from __future__ import annotations
 
+import datetime
 import functools
+from typing import Any
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -26,7 +33,8 @@ from rest_framework.views import APIView
 from dossiers.api.errors import error_response
 from dossiers.api.schema import ERROR_400
 from dossiers.lifecycle import inbox
-from dossiers.models import Status
+from dossiers.lifecycle.table import available
+from dossiers.models import Dossier, Status
 from dossiers.serializers import STATUS_HELP
 from portal.api import ErrorSerializer
 from portal.pagination import CheckedPageNumberPagination
@@ -87,9 +95,10 @@ class QueueRowSerializer(DossierRowSerializer):
 
     @extend_schema_field(ProcessStepSerializer(allow_null=True))
     def get_step(self, dossier) -> dict | None:
-        """The step serialized with the page's others (:meth:`DossierInboxView.list`): one
-        serializer for the page, not one built per row."""
-        return self.context.get("steps", {}).get(dossier.pk)
+        """The schema's description of the step; the inbox writes its rows itself
+        (:func:`queue_rows`)."""
+        step = self.context.get("steps", {}).get(dossier.pk)
+        return ProcessStepSerializer(step).data if step is not None else None
 
 
 class InboxQuerySerializer(serializers.Serializer):
@@ -180,18 +189,69 @@ class DossierInboxView(BackofficeAPIView, ListAPIView):
         )
         page = self.paginate_queryset(queues.dossiers(self.scope, queue, filters, now, counts))
         in_workflow = [d.pk for d in page if d.status in queues.IN_WORKFLOW]
-        steps = list(queues.open_steps(in_workflow).values()) if in_workflow else []
-        data = ProcessStepSerializer(steps, many=True).data
-        self.steps = {step.dossier_id: row for step, row in zip(steps, data, strict=True)}
-        serializer = self.get_serializer(page, many=True)
-        return self.get_paginated_response(serializer.data)
+        steps = queues.open_steps(in_workflow) if in_workflow else {}
+        return self.get_paginated_response(queue_rows(page, steps, self.scope.held))
 
-    def get_serializer_context(self) -> dict:
-        return {
-            **super().get_serializer_context(),
-            "held": self.scope.held,
-            "steps": getattr(self, "steps", {}),
-        }
+
+def queue_rows(
+    page: list[Dossier], steps: dict[int, ProcessStep], held: dict[int, frozenset[str]]
+) -> list[dict[str, Any]]:
+    """The page's rows as :class:`QueueRowSerializer` writes them (``held``: the official's
+    roles by agency, for the actions), each date and label converted once per page."""
+    moment = serializers.DateTimeField()
+    dates: dict[datetime.datetime, str] = {}
+
+    def when(value: datetime.datetime | None) -> str | None:
+        if value is None:
+            return None
+        if value not in dates:
+            dates[value] = moment.to_representation(value)
+        return dates[value]
+
+    labels: dict[int, str] = {}
+    rows = []
+    for d in page:
+        if d.status not in labels:
+            labels[d.status] = str(Status(d.status).label)
+        step = steps.get(d.pk)
+        rows.append(
+            {
+                "code": d.code,
+                "status": d.status,
+                "status_label": labels[d.status],
+                "procedure": {"code": d.procedure.national_code, "name": d.procedure.name},
+                "receiving_agency": d.receiving_agency.code if d.receiving_agency_id else None,
+                "applicant_name": d.applicant.full_name,
+                "summary": d.summary,
+                "submitted_at": when(d.submitted_at),
+                "accepted_at": when(d.accepted_at),
+                "due_at": when(d.due_at),
+                "original_due_at": when(d.original_due_at),
+                "extended": d.extended,
+                "supplement_count": d.supplement_count,
+                "revision": d.revision,
+                "actions": available(d, held.get(d.receiving_agency_id, frozenset())),
+                "step": _step_row(step, when) if step is not None else None,
+            }
+        )
+    return rows
+
+
+def _step_row(step: ProcessStep, when) -> dict[str, Any]:
+    """An open step as :class:`ProcessStepSerializer` writes it."""
+    return {
+        "order": step.order,
+        "name": step.name,
+        "role": step.role,
+        "handed_over_by": step.handed_over_by.code if step.handed_over_by_id else None,
+        "handed_to": step.handed_to.code if step.handed_to_id else None,
+        "handed_over_at": when(step.handed_over_at),
+        "deadline": when(step.deadline),
+        "finished_at": when(step.finished_at),
+        "result": step.result,
+        "assignee": step.assignee.username if step.assignee_id else None,
+        "note": step.note,
+    }
 
 
 def steps_exception_handler(exc: Exception, context: dict):

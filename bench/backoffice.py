@@ -6,6 +6,7 @@ Not a test: it prints figures. See bench/README.md for how to read them.
     .venv/bin/python bench/backoffice.py [--clients 8] [--workers 2] [--seconds 3] [--rounds 2]
     .venv/bin/python bench/backoffice.py --inbox leader:/backoffice/dossiers/?status=4 …
     .venv/bin/python bench/backoffice.py --queries       # SQL queries per request, in-process
+    .venv/bin/python bench/backoffice.py --time 30 [--profile 40]   # worker time, in-process
 
 Uses ``DATABASE_URL`` if set, else postgres://postgres@127.0.0.1:5432/portal_bench100k (data
 from :mod:`backoffice_data`). One run starts ``gunicorn portal.wsgi`` (2 sync workers, DEBUG
@@ -236,6 +237,52 @@ def count_queries(targets: list[Target], every: bool = False) -> None:
             print(f"      slowest {slowest[0] * 1000:.1f} ms: {slowest[1]}")
 
 
+def time_in_process(targets: list[Target], repeat: int, profile: int = 0) -> None:
+    """Worker time of each GET target in-process (Django's test client, after two warm-up
+    requests): the median and best of ``repeat`` requests, wall clock and this process's CPU
+    time (the Python part, less disturbed by a loaded machine than the wall clock; the
+    database's own time is not in it); ``profile``: that many lines of cProfile's listing
+    by own time over the repeats (the whole profile is saved under var/)."""
+    import cProfile
+    import pstats
+    import statistics
+
+    from django.test import Client
+
+    print(f"time per request, in-process ({repeat} requests after two warm-ups), ms:")
+    for target in targets:
+        client = Client(HTTP_ACCEPT="application/json" if "/api/" in target.path else "text/html")
+        if target.cookies:
+            name, _eq, value = target.cookies[0].partition("=")
+            client.cookies[name] = value
+        path = getattr(target, "paths", [target.path])[0]
+        for _n in range(2):
+            client.get(path)
+        times, cpu = [], []
+        profiler = cProfile.Profile() if profile else None
+        for _n in range(repeat):
+            start, start_cpu = time.perf_counter(), time.process_time()
+            if profiler:
+                profiler.enable()
+            client.get(path)
+            if profiler:
+                profiler.disable()
+            times.append(1000 * (time.perf_counter() - start))
+            cpu.append(1000 * (time.process_time() - start_cpu))
+        print(
+            f"  {target.name:<30} wall median {statistics.median(times):6.1f} best "
+            f"{min(times):6.1f} · this process's CPU median {statistics.median(cpu):6.1f} best "
+            f"{min(cpu):6.1f}"
+        )
+        if profiler:
+            slug = "".join(c if c.isalnum() else "_" for c in target.name)
+            dump = ROOT / "var" / f"profile-{slug}.pstats"
+            dump.parent.mkdir(exist_ok=True)
+            profiler.dump_stats(dump)
+            print(f"    profile in {dump}")
+            pstats.Stats(profiler).sort_stats("tottime").print_stats(profile)
+
+
 # --- main ---------------------------------------------------------------------------------------
 
 
@@ -251,6 +298,12 @@ def main() -> int:
     )
     parser.add_argument("--queries", action="store_true", help="count queries, no load")
     parser.add_argument("--every", action="store_true", help="with --queries: each query")
+    parser.add_argument(
+        "--time", type=int, metavar="N", help="worker time of N requests per target, in-process"
+    )
+    parser.add_argument(
+        "--profile", type=int, default=0, metavar="LINES", help="with --time: cProfile listing"
+    )
     args = parser.parse_args()
 
     database_url, env = bench_environment()
@@ -280,6 +333,9 @@ def main() -> int:
     targets.append(Rotating("dossier page, leader", pages, cookies["leader"]))
     if args.queries:
         count_queries(targets[1:], args.every)
+        return 0
+    if args.time:
+        time_in_process(targets, args.time, args.profile)
         return 0
 
     posts = [

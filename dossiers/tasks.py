@@ -221,11 +221,14 @@ def request_form(dossier: Dossier, form: str) -> None:
 
 def on_transition(sender: Any, code: str, action: str, **change: Any) -> None:
     """Receiver of the lifecycle's ``transitioned`` signal (sent after commit): queue the form
-    the transition issues, keyed by the revision the dossier has now."""
+    the transition issues, keyed by the revision the transition gave the dossier (read again
+    only from a sender that does not say it)."""
     form = ACTION_FORMS.get(action)
     if form is None:
         return
-    revision = Dossier.objects.filter(code=code).values_list("revision", flat=True).first()
+    revision = change.get("revision")
+    if revision is None:
+        revision = Dossier.objects.filter(code=code).values_list("revision", flat=True).first()
     if revision is not None:
         render_form.delay(code, form, revision)
 

@@ -7,8 +7,11 @@ is still current: an entry computed from old rows can exist, but it is never ser
 
 Inside a transaction a stamp moves twice: at once, so the same transaction already reads its own
 change, and again on commit, so that a value another process computed from the old rows between
-the two is not served afterwards. A stamp that is missing (new, expired, evicted) is replaced by a
-new random value, which no kept entry carries. This module imports no app.
+the two is not served afterwards. A transaction that changes the same thing several times (a
+transition saves the dossier, then writes its event) moves its stamp at once only again if the
+stamp was read since (a value may have been kept under it), and on commit once. A stamp that
+is missing (new, expired, evicted) is replaced by a new random value, which no kept entry
+carries. This module imports no app.
 """
 
 from __future__ import annotations
@@ -40,6 +43,9 @@ class Kept:
 def read(entry_key: str, stamp_key: str, *others: str) -> tuple[Any, str, dict[str, Any]]:
     """``(kept value or None, current stamp, what the cache holds under others)``, in one cache
     round trip. Pass the stamp to :func:`keep` once the value is computed."""
+    moved = _moved_here(create=False)
+    if moved is not None:
+        moved.unread.discard(stamp_key)  # a value may now be kept under it: move it again
     found = cache.get_many([entry_key, stamp_key, *others])
     stamp = found.pop(stamp_key, None) or _first(stamp_key)
     kept = found.pop(entry_key, None)
@@ -54,15 +60,45 @@ def keep(entry_key: str, stamp: str, value: Any, timeout: int) -> None:
 def move(stamp_keys: Iterable[str]) -> None:
     """What these stamps cover has changed: nothing kept under their old values is served."""
     keys = list(stamp_keys)
-    if not keys:
-        return
-
-    def replace() -> None:
-        cache.set_many({key: uuid.uuid4().hex for key in keys}, STAMP_TIMEOUT_SECONDS)
-
-    replace()
     if connection.in_atomic_block:
-        transaction.on_commit(replace)
+        moved = _moved_here()
+        keys = [key for key in keys if key not in moved.unread]
+        moved.unread.update(keys)
+        moved.update(keys)  # moved again on commit, with the transaction's others
+    if keys:
+        _replace(keys)
+
+
+def _replace(keys: Iterable[str]) -> None:
+    cache.set_many({key: uuid.uuid4().hex for key in keys}, STAMP_TIMEOUT_SECONDS)
+
+
+class _Moved(set):
+    """The stamps moved in the current transaction (``unread``: those not read since their last
+    move); called on commit, it moves them all again."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.unread: set[str] = set()
+
+    def __call__(self) -> None:
+        _replace(sorted(self))
+
+
+def _moved_here(*, create: bool = True) -> _Moved | None:
+    """This transaction's :class:`_Moved`: the one whose commit callback is still pending, else
+    a new one (a rolled-back savepoint drops its callbacks; a new transaction has none), or
+    None outside a transaction or with ``create`` false."""
+    if not connection.in_atomic_block:
+        return None
+    moved = getattr(connection, "_stamps_moved", None)
+    if moved is None or not any(entry[1] is moved for entry in connection.run_on_commit):
+        if not create:
+            return None
+        moved = _Moved()
+        transaction.on_commit(moved)
+        connection._stamps_moved = moved
+    return moved
 
 
 def _first(stamp_key: str) -> str:

@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import datetime
 import itertools
+import json
 
 import pytest
 from django.core.management import call_command
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection
 from django.db.models import F
 from django.test import Client
@@ -248,3 +250,46 @@ def test_the_tab_counts_are_read_from_the_counters_the_database_keeps(staff, war
     assert tab_counts(leader.get(INBOX, {"due": "overdue"}))["agency"] == 0
     call_command("queue_counts", "--rebuild")
     assert tab_counts(leader.get(INBOX)) == before
+
+
+def test_the_api_rows_are_what_the_row_serializer_writes(staff, ward):
+    """The inbox API writes its rows itself (``queue_rows``); they must stay exactly what the
+    documented serializer gives, step (taken and shared) and actions included."""
+    from rest_framework.test import APIRequestFactory
+
+    from backoffice.api_queues import QueueRowSerializer
+
+    specialist = staff[Role.SPECIALIST]
+    answer = client(specialist).get("/api/v1/backoffice/dossiers/", HTTP_ACCEPT="application/json")
+    rows = answer.json()["results"]
+    assert {row["code"] for row in rows} == {ward["shared"].code, ward["taken"].code}
+    page = [Dossier.objects.get(code=row["code"]) for row in rows]
+    steps = queues.open_steps([d.pk for d in page])
+    request = APIRequestFactory().get("/")
+    request.user = specialist
+    context = {
+        "request": request,
+        "held": queues.scope_of(specialist).held,
+        "steps": steps,
+    }
+    expected = QueueRowSerializer(page, many=True, context=context).data
+    assert rows == json.loads(json.dumps(expected, cls=DjangoJSONEncoder))
+    assert {row["step"]["assignee"] for row in rows} == {None, specialist.username}
+    assert all(row["actions"] for row in rows)
+
+
+def test_the_page_rows_show_the_step_dates_and_links(staff, ward):
+    page = client(staff[Role.SPECIALIST]).get(INBOX)
+    html = page.content.decode()
+    for row in page.context["rows"]:
+        dossier, step = row["dossier"], row["step"]
+        assert f'href="/backoffice/dossiers/{dossier.code}/"' in html
+        submitted = timezone.localtime(dossier.submitted_at).strftime("%d/%m/%Y %H:%M")
+        assert row["submitted"] == submitted and submitted in html
+        assert row["status_label"] == str(Status(dossier.status).label)
+        assert row["at_step"]["name"] == step.name
+        assert row["at_step"]["deadline"] in html
+    held = [row for row in page.context["rows"] if row["step"].assignee is not None]
+    assert [row["at_step"]["holder"] for row in held] == [
+        staff[Role.SPECIALIST].get_full_name() or staff[Role.SPECIALIST].get_username()
+    ]

@@ -245,7 +245,16 @@ def test_listeners_hear_of_a_transition_only_after_commit(
             callback()
     finally:
         transitions.transitioned.disconnect(listener)
-    assert heard == [{"code": dossier.code, "action": "receive", "from_status": 1, "to_status": 2}]
+    dossier.refresh_from_db()
+    assert heard == [
+        {
+            "code": dossier.code,
+            "action": "receive",
+            "from_status": 1,
+            "to_status": 2,
+            "revision": dossier.revision,
+        }
+    ]
 
 
 def test_a_failing_listener_does_not_undo_the_transition(

@@ -42,13 +42,14 @@ def get_for_official(user: Any, code: str) -> Dossier:
 
 
 def key_for_official(user: Any, code: str) -> Dossier:
-    """As :func:`get_for_official`, reading only the row's id: for a transition, which locks
-    and reads the row (with what it needs) itself."""
+    """As :func:`get_for_official`, without reading anything: for a transition, whose lock
+    (:func:`dossiers.lifecycle.transitions.lock`) finds the row by this key (the code among
+    the official's agencies) and reads and locks it in one query."""
     if "\x00" in code:
         raise Dossier.DoesNotExist
-    return Dossier.objects.only("pk").get(
-        code=code, receiving_agency__in=access.agency_ids_for(user)
-    )
+    key = Dossier(code=code)
+    key.locate = Q(code=code, receiving_agency__in=access.agency_ids_for(user))
+    return key
 
 
 def actions_for(user: Any, dossier: Dossier, held: dict[int, frozenset[str]] | None = None):

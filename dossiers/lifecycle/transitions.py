@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Q
 from django.dispatch import Signal
 from django.utils.translation import gettext as _
 
@@ -32,7 +33,8 @@ from .table import APPLICANT, FINAL, TABLE, Transition
 
 logger = logging.getLogger(__name__)
 
-# Sent after the transaction commits: sender=Dossier, code, action, from_status, to_status.
+# Sent after the transaction commits: sender=Dossier, code, action, from_status, to_status,
+# revision (the dossier's revision the transition gave it).
 transitioned = Signal()
 
 NOTE_LIMIT = 1000
@@ -136,12 +138,15 @@ def _state(dossier: Dossier) -> dict[str, Any]:
 
 
 def lock(dossier: Dossier) -> Dossier:
-    """The dossier's row, locked until the transaction ends (not the joined rows)."""
+    """The dossier's row, locked until the transaction ends (not the joined rows). A key not
+    read yet (:func:`dossiers.lifecycle.inbox.key_for_official`) is found by its ``locate``
+    condition in the same query (``Dossier.DoesNotExist`` when nothing matches)."""
+    where = getattr(dossier, "locate", None)
     return (
         Dossier.objects.select_for_update(of=("self",))
         .select_related("receiving_agency", "procedure_version", "procedure", "applicant")
         .defer(*FROZEN)
-        .get(pk=dossier.pk)
+        .get(where if where is not None else Q(pk=dossier.pk))
     )
 
 
@@ -218,7 +223,7 @@ def _perform(
             note=asked.note,
         )
         announce = {"code": locked.code, "action": action, "from_status": previous}
-        announce["to_status"] = locked.status
+        announce.update(to_status=locked.status, revision=locked.revision)
         transaction.on_commit(lambda: _announce(**announce))
     return locked
 
