@@ -123,6 +123,17 @@ def rsp_code(answer: bytes) -> str:
     return answer.split(b'"RspCode":"', 1)[1][:2].decode() if b'"RspCode":"' in answer else "?"
 
 
+def in_threads(work, count: int) -> float:
+    """Run ``work`` in ``count`` threads at once; the seconds until the last one ended."""
+    threads = [threading.Thread(target=work) for _ in range(count)]
+    began = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return time.perf_counter() - began
+
+
 def run_all(port: int, requests: list[bytes], clients: int) -> tuple[float, list[float], Counter]:
     """Send every request once, from ``clients`` threads taking the next one off a shared list;
     (seconds, latencies in ms, answers by RspCode)."""
@@ -145,13 +156,7 @@ def run_all(port: int, requests: list[bytes], clients: int) -> tuple[float, list
             timings.extend(mine)
             answers.update(codes)
 
-    threads = [threading.Thread(target=client) for _ in range(clients)]
-    began = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return time.perf_counter() - began, sorted(timings), answers
+    return in_threads(client, clients), sorted(timings), answers
 
 
 def run_for(port: int, request: bytes, clients: int, seconds: float) -> tuple[float, list[float]]:
@@ -167,13 +172,7 @@ def run_for(port: int, request: bytes, clients: int, seconds: float) -> tuple[fl
         with lock:
             timings.extend(mine)
 
-    threads = [threading.Thread(target=client) for _ in range(clients)]
-    began = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return time.perf_counter() - began, sorted(timings)
+    return in_threads(client, clients), sorted(timings)
 
 
 # --- in process ----------------------------------------------------------------------------
