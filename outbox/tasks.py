@@ -15,6 +15,9 @@ from . import registry, services
 @shared_task(
     name="outbox.relay_topic",
     acks_late=True,
+    # Nobody waits for a relay's result: without this each kick (one per transaction that
+    # wrote a message, e.g. every paid IPN) also subscribes to a result channel in Redis.
+    ignore_result=True,
     autoretry_for=(OperationalError, InterfaceError),
     retry_backoff=5,
     max_retries=8,
