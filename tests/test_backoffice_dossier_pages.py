@@ -306,9 +306,10 @@ def test_the_dossier_page_reads_a_fixed_number_of_queries(django_assert_max_num_
     specialist = client_for(Role.SPECIALIST)
     specialist.get(page(dossier))
     # Session and user, the dossier with its joins, the roles, the wards' names, documents,
-    # timeline, supplement requests, the process-control rows, the issued forms: none per
-    # event, document, step or action.
-    with django_assert_max_num_queries(13):
+    # timeline, supplement requests, the process-control rows, the issued forms, the fee
+    # demands and payments, the delivery, the notices sent: none per event, document, step,
+    # payment, notice or action.
+    with django_assert_max_num_queries(14):
         response = specialist.get(page(dossier))
     assert len(response.context["timeline"]) == 3  # filed, accepted, routed
     assert [a["action"] for a in response.context["actions"]] == [

@@ -4,7 +4,6 @@ read-cache stamp moved once, and the same outcome as before (bench/payments.py m
 from __future__ import annotations
 
 import pytest
-from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -12,6 +11,7 @@ import outbox
 from dossiers import read_cache
 from payments.models import FeeDemand, Payment, PaymentEvent
 from payments.outbox_topics import RECEIPT
+from portal import stamps
 from tests.factories import DossierFactory
 from tests.test_payments import gateway_says, ipn, make_rule, start
 
@@ -25,7 +25,12 @@ def owing(db):
 
 
 def stamps_of(dossier) -> dict[str, str | None]:
-    return {ref: cache.get(read_cache.stamp_key(ref)) for ref in read_cache.refs_of(dossier)}
+    """The dossier's stamps, read as a cached status read reads them (portal.stamps.read), so
+    that a later change must move them."""
+    return {
+        ref: stamps.read(f"probe:{ref}", read_cache.stamp_key(ref))[1]
+        for ref in read_cache.refs_of(dossier)
+    }
 
 
 def statements(captured) -> list[str]:
@@ -33,10 +38,16 @@ def statements(captured) -> list[str]:
     return [q["sql"].split()[0] for q in captured if "SAVEPOINT" not in q["sql"]]
 
 
-def test_a_paid_ipn_reads_once_writes_each_row_once_and_moves_the_stamp(client, owing):
+def test_a_paid_ipn_reads_once_writes_each_row_once_and_moves_the_stamp(
+    client, owing, django_capture_on_commit_callbacks
+):
     dossier, payment = owing
     before = stamps_of(dossier)
-    with CaptureQueriesContext(connection) as captured:
+    # The stamps move when the IPN's transaction commits (portal.stamps).
+    with (
+        django_capture_on_commit_callbacks(execute=True),
+        CaptureQueriesContext(connection) as captured,
+    ):
         assert ipn(client, gateway_says(payment)) == "00"
     # One locked read of the payment with its dossier and demand; the payment and the demand
     # updated; the history row; the outbox message (looked up, then inserted).
