@@ -159,6 +159,7 @@ class AuditEvent(models.Model):
         PERMISSION_DENIED = "permission_denied", _("Permission refused")
         ROLE_GRANTED = "role_granted", _("Role granted")
         ROLE_REVOKED = "role_revoked", _("Role revoked")
+        OUTBOX_REQUEUED = "outbox_requeued", _("Outbox messages requeued")
 
     class ActorType(models.TextChoices):
         CITIZEN = "citizen", _("Citizen")

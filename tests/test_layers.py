@@ -95,3 +95,9 @@ def test_portal_plumbing_imports_no_project_app():
             if bad:
                 found[name] = bad
     assert found == {}
+
+
+def test_the_outbox_imports_only_portal_plumbing():
+    """Every app that must not lose an effect uses the outbox, so it can use none of them."""
+    apps = ABOVE_IDENTITY | {"identity", "procedures", "workflow", "sandbox"}
+    assert forbidden_imports("outbox", apps) == {}

@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "axes",
     "csp",
     "portal",
+    "outbox",
     "procedures",
     "dossiers",
     "workflow",
@@ -152,6 +153,9 @@ CELERY_TIMEZONE = "Asia/Ho_Chi_Minh"
 CELERY_RESULT_EXPIRES = 3600
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_ALWAYS_EAGER = False
+
+# The outbox (outbox/): delivered messages are kept this long for the operators, then purged.
+OUTBOX_KEEP_DELIVERED_DAYS = env_int("OUTBOX_KEEP_DELIVERED_DAYS", 30)
 
 # --- Cache -----------------------------------------------------------------------------------
 # Shared by all processes: Redis when REDIS_URL is set, else files under var/ (the demo).
