@@ -452,7 +452,17 @@ def test_down_refuses_pushes_with_503_until_its_minutes_are_over(sandbox):
 
 @pytest.mark.parametrize(
     "body",
-    [{"mode": "broken"}, {"mode": "down", "minutes": 0}, {"mode": "timeout", "seconds": "x"}],
+    [
+        {"mode": "broken"},
+        {"mode": "down", "minutes": 0},
+        {"mode": "down", "minutes": -1},
+        {"mode": "down", "minutes": 1441},
+        {"mode": "down", "minutes": "NaN"},
+        {"mode": "down", "minutes": True},
+        {"mode": "timeout", "seconds": "x"},
+        {"mode": "timeout", "seconds": 2.5},
+        {"mode": "timeout", "seconds": 601},
+    ],
 )
 def test_the_fault_endpoint_refuses_bad_values(sandbox, body):
     response = sandbox.set_fault(**body)
@@ -460,6 +470,17 @@ def test_the_fault_endpoint_refuses_bad_values(sandbox, body):
     assert response.status_code == 400
     assert response.json()["status"] == "rejected"
     assert sandbox.push(envelope(new_code(), 1)).status_code == 200
+
+
+def test_down_for_a_fraction_of_a_minute_ends_by_itself(sandbox):
+    code = new_code()
+    switched = sandbox.set_fault(mode="down", minutes=0.05).json()  # 3 s
+    assert switched["mode"] == "down"
+    assert sandbox.push(envelope(code, 1)).status_code == 503
+
+    time.sleep(3.5)
+
+    assert sandbox.push(envelope(code, 1)).json() == {"status": "accepted", "duplicate": False}
 
 
 def test_the_fault_command_switches_the_running_stand_in(sandbox):
@@ -506,7 +527,7 @@ def test_the_overview_page_switches_the_fault_mode_with_a_form(sandbox):
         timeout=10,
     )
     assert refused.status_code == 400
-    assert "minutes phải từ 1" in refused.text
+    assert "minutes phải lớn hơn 0" in refused.text
     forged = requests.post(f"{sandbox.base}/", data={"mode": "ok"}, timeout=10)
     assert forged.status_code == 403
 
