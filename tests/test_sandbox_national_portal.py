@@ -272,6 +272,13 @@ def test_progress_raises_the_version_but_the_mirror_keeps_the_last_dossier_paylo
     assert mirrored["payload_sha256"] == canonical_sha256(dossier["payload"])
 
 
+def nested(depth: int) -> list:
+    value: list = []
+    for _ in range(depth - 1):
+        value = [value]
+    return value
+
+
 def _bad_envelopes():
     code = "H29.03-261206-0999"
     good = envelope(code, 1)
@@ -292,6 +299,7 @@ def _bad_envelopes():
         "NaN in the payload": json.dumps({**good, "payload": {**good["payload"], "Gia": math.nan}}),
         "NUL in the payload": {**good, "payload": {**good["payload"], "TenTTHC": "a\x00b"}},
         "nested too deep": "[" * 100_000 + "]" * 100_000,
+        "payload nested 40 deep": {**good, "payload": {**good["payload"], "x": nested(40)}},
         "larger than the upload limit": json.dumps(
             {**good, "payload": {**good["payload"], "TrichYeuHoSo": "x" * 3_000_000}}
         ),
@@ -318,6 +326,14 @@ def test_a_malformed_envelope_is_rejected_with_400_and_stores_nothing(sandbox, c
     assert len(body["error"]) > 10
     assert sandbox.envelope_rows("H29.03-261206-0999") == []
     assert sandbox.mirrored("H29.03-261206-0999") is None
+
+
+def test_a_payload_nested_as_deep_as_a_real_one_is_accepted(sandbox):
+    code = new_code()
+    sent = envelope(code, 1, DanhSachHoSoBoSung=[{"TaiLieu": [{"Ten": nested(20)}]}])
+
+    assert sandbox.push(sent).json() == {"status": "accepted", "duplicate": False}
+    assert sandbox.mirrored(code)["payload_sha256"] == canonical_sha256(sent["payload"])
 
 
 def test_a_rejection_names_the_field_in_vietnamese_then_english(sandbox):
