@@ -6,11 +6,13 @@
 - ``down``: pushes get 503 (nothing stored) and the poller pauses;
 - ``ok``: normal.
 
-With ``minutes`` the mode ends by itself (back to ``ok``); without, it stays until changed.
+With ``minutes`` (a fraction is fine: 0.5 is 30 s) the mode ends by itself (back to ``ok``);
+without, it stays until changed.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -46,19 +48,19 @@ class Fault:
         }
 
 
-def _number(value, name: str, upper: int) -> int | None:
+def _number(value, name: str, upper: int, whole: bool) -> float | None:
+    """A positive number up to ``upper`` from JSON, a form or the command line (None if blank)."""
     if value is None or value == "":
         return None
-    if isinstance(value, bool):
-        raise InvalidFault(f"{name} phải là số nguyên dương ({name} must be a positive integer)")
+    kind = "số nguyên dương (a positive integer)" if whole else "số dương (a positive number)"
     try:
-        number = int(value)
+        number = float(value) if not isinstance(value, bool) else math.nan
     except (TypeError, ValueError):
-        raise InvalidFault(
-            f"{name} phải là số nguyên dương ({name} must be a positive integer)"
-        ) from None
-    if not 1 <= number <= upper:
-        raise InvalidFault(f"{name} phải từ 1 đến {upper} ({name} must be between 1 and {upper})")
+        number = math.nan
+    if not math.isfinite(number) or (whole and not number.is_integer()):
+        raise InvalidFault(f"{name} phải là {kind}")
+    if not 0 < number <= upper:
+        raise InvalidFault(f"{name} phải lớn hơn 0 và không quá {upper} ({name}: 0 < n ≤ {upper})")
     return number
 
 
@@ -69,8 +71,8 @@ def set_fault(mode: str, minutes=None, seconds=None) -> Fault:
             f"Chế độ phải là một trong {', '.join(FaultMode.values)} "
             f"(mode must be one of {', '.join(FaultMode.values)})"
         )
-    minutes = _number(minutes, "minutes", MAX_MINUTES)
-    seconds = _number(seconds, "seconds", MAX_SECONDS) or DEFAULT_TIMEOUT_SECONDS
+    minutes = _number(minutes, "minutes", MAX_MINUTES, whole=False)
+    seconds = int(_number(seconds, "seconds", MAX_SECONDS, whole=True) or DEFAULT_TIMEOUT_SECONDS)
     until = timezone.now() + timedelta(minutes=minutes) if minutes and mode != "ok" else None
     with transaction.atomic():
         switch, _ = FaultSwitch.objects.select_for_update().get_or_create(pk=1)

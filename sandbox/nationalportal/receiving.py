@@ -27,6 +27,7 @@ log = logging.getLogger(__name__)
 DOSSIER_CODE = re.compile(r"[A-Za-z0-9]+(?:\.[A-Za-z0-9]+)*-\d{6}-\d{4,}")
 MAX_CODE_LENGTH = 64
 MAX_VERSION = 2**31 - 1  # the column's range on every database
+MAX_DEPTH = 32
 FIELDS = {"dossier_code", "version", "kind", "recorded_at", "payload"}
 
 
@@ -93,8 +94,8 @@ def parse(data: Any) -> Envelope:
         )
     if not _storable(payload):
         raise InvalidEnvelope(
-            "payload chứa ký tự NUL hoặc số không hữu hạn (NaN, Infinity) "
-            "(payload holds a NUL character or a non-finite number)"
+            "payload lồng quá sâu, chứa ký tự NUL hoặc số không hữu hạn (NaN, Infinity) "
+            "(payload nested too deep, or holds a NUL character or a non-finite number)"
         )
     try:
         national.check(data["kind"], code, payload)
@@ -103,17 +104,22 @@ def parse(data: Any) -> Envelope:
     return Envelope(code, version, data["kind"], recorded_at, payload)
 
 
-def _storable(value: Any) -> bool:
+def _storable(value: Any, depth: int = 0) -> bool:
     """Whether every database can store the value as JSON (PostgreSQL's jsonb refuses NUL in
-    text and NaN/Infinity, which Python's json module lets through)."""
+    text and NaN/Infinity, which Python's json module lets through), nested at most
+    ``MAX_DEPTH`` deep (national payloads have three levels)."""
+    if depth > MAX_DEPTH:
+        return False
     if isinstance(value, str):
         return "\x00" not in value
     if isinstance(value, float):
         return math.isfinite(value)
     if isinstance(value, dict):
-        return all(_storable(key) and _storable(item) for key, item in value.items())
+        return all(
+            _storable(key, depth + 1) and _storable(item, depth + 1) for key, item in value.items()
+        )
     if isinstance(value, list):
-        return all(_storable(item) for item in value)
+        return all(_storable(item, depth + 1) for item in value)
     return True
 
 

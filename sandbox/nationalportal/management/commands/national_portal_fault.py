@@ -13,7 +13,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--mode", required=True, choices=FaultMode.values)
-        parser.add_argument("--minutes", type=int, help="back to ok after this many minutes")
+        parser.add_argument(
+            "--minutes", type=float, help="back to ok after this many minutes (0.5 = 30 s)"
+        )
         parser.add_argument(
             "--seconds",
             type=int,
